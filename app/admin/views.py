@@ -1,0 +1,74 @@
+"""Dashboard figures and the user list."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from werkzeug.wrappers import Response
+
+from app.accounts.auth import admin_required
+from app.accounts.models import User
+from app.accounts.services import get_user_by_code
+from app.admin import bp
+from app.admin.forms import UserFlagsForm
+from app.db import transaction
+from app.extensions import db
+from app.organisations.models import Organisation, Registration
+from app.organisations.services import list_memberships
+
+PER_PAGE = 50
+
+
+@bp.route("/")
+@admin_required
+def dashboard() -> str:
+    by_kind = dict(
+        db.session.execute(select(Organisation.kind, func.count()).group_by(Organisation.kind)).tuples().all()
+    )
+    figures = {
+        "users": db.session.scalar(select(func.count()).select_from(User)) or 0,
+        "pending_registrations": db.session.scalar(
+            select(func.count()).select_from(Registration).where(Registration.status == "pending")
+        )
+        or 0,
+    }
+    return render_template("admin/dashboard.html", by_kind=by_kind, figures=figures)
+
+
+@bp.route("/users")
+@admin_required
+def users() -> str:
+    q = request.args.get("q", "").strip()[:100]
+    page_arg = request.args.get("page", "1")
+    page = max(1, int(page_arg)) if page_arg.isdigit() else 1
+    query = select(User)
+    if q:
+        pattern = f"%{q}%"
+        query = query.where(or_(User.name.like(pattern), User.phone.like(pattern), User.email.like(pattern), User.code.like(pattern)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = db.session.scalars(query.order_by(User.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    pages = max(1, -(-total // PER_PAGE))
+    return render_template("admin/users.html", items=items, q=q, page=page, pages=pages, total=total)
+
+
+@bp.route("/users/<code>", methods=["GET", "POST"])
+@admin_required
+def user(code: str) -> str | Response:
+    person = get_user_by_code(code)
+    if person is None:
+        abort(404)
+    form = UserFlagsForm(obj=person)
+    if form.validate_on_submit():
+        if person.id == current_user.id and (not form.is_admin.data or not form.active.data):
+            form.is_admin.errors = [_("You cannot remove your own administrator rights or deactivate yourself.")]
+        else:
+            with transaction(db.session):
+                person.is_admin = bool(form.is_admin.data)
+                if person.active and not form.active.data:
+                    person.session_version += 1  # sign a deactivated user out everywhere
+                person.active = bool(form.active.data)
+            flash(_("%(name)s is saved.", name=person.name), "success")
+            return redirect(url_for("admin.user", code=person.code))
+    return render_template("admin/user.html", person=person, form=form, memberships=list_memberships(person))

@@ -1,0 +1,7 @@
+"""JSON API v1 (API.md): bearer tokens, problem+json errors, an OpenAPI document."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from app.api import views  # noqa: E402,F401

@@ -1,0 +1,149 @@
+"""The OpenAPI 3 document of API v1; a test keeps it in step with the routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/problem+json": {"schema": _ref("Problem")}}}
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Problem": {
+        "type": "object",
+        "description": "RFC 9457 problem details with a stable machine-readable code.",
+        "required": ["type", "title", "status", "detail", "code"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string", "description": "Human text in the request's language."},
+            "code": {"type": "string"},
+        },
+    },
+    "TokenRequest": {
+        "type": "object",
+        "required": ["login", "password"],
+        "properties": {
+            "login": {"type": "string", "description": "Mainland mobile number or email."},
+            "password": {"type": "string", "format": "password"},
+            "label": {"type": "string", "description": "Optional name of the device."},
+        },
+    },
+    "UserSummary": {
+        "type": "object",
+        "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+    },
+    "TokenResponse": {
+        "type": "object",
+        "required": ["token", "user"],
+        "properties": {
+            "token": {"type": "string"},
+            "token_type": {"type": "string", "enum": ["Bearer"]},
+            "expires_at": {"type": "string", "format": "date-time"},
+            "user": _ref("UserSummary"),
+        },
+    },
+    "Registration": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"type": "string", "enum": ["resident", "unit"]},
+            "community": {"type": "string"},
+            "unit": {"type": ["string", "null"]},
+            "user": {"type": ["string", "null"]},
+            "party_member": {"type": "boolean"},
+            "work_unit": {"type": ["string", "null"]},
+            "status": {"type": "string", "enum": ["pending", "acknowledged", "declined", "withdrawn"]},
+            "receipt": {"type": ["string", "null"]},
+            "reason": {"type": ["string", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+            "decided_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
+    "Me": {
+        "type": "object",
+        "properties": {
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "phone": {"type": ["string", "null"]},
+            "email": {"type": ["string", "null"]},
+            "party_member": {"type": "boolean"},
+            "is_admin": {"type": "boolean"},
+            "residence": {
+                "type": ["object", "null"],
+                "properties": {"community": {"type": "string"}, "status": {"type": "string"}},
+            },
+            "memberships": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"org": {"type": "string"}, "role": {"type": "string", "enum": ["member", "manager"]}},
+                },
+            },
+            "registrations": {"type": "array", "items": _ref("Registration")},
+        },
+    },
+}
+
+PATHS: dict[str, Any] = {
+    "/auth/token": {
+        "post": {
+            "summary": "Sign in and get a bearer token",
+            "security": [],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("TokenRequest")}}},
+            "responses": {
+                "200": _json("A new token; keep it secret.", _ref("TokenResponse")),
+                "400": _problem("The body is not a JSON object (`invalid_json`)."),
+                "401": _problem("Wrong login or password (`bad_credentials`); which one is never said."),
+                "422": _problem("Login or password missing."),
+                "429": _problem("Too many failed attempts for this account or address (`rate_limited`)."),
+            },
+        },
+        "delete": {
+            "summary": "Revoke the token used for this request",
+            "responses": {"204": {"description": "Revoked."}, "401": _problem("No valid token.")},
+        },
+    },
+    "/me": {
+        "get": {
+            "summary": "The signed-in user, their organisations and registrations",
+            "responses": {"200": _json("The user.", _ref("Me")), "401": _problem("No valid token.")},
+        }
+    },
+    "/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "security": [],
+            "responses": {"200": {"description": "OpenAPI 3 document.", "content": {"application/json": {}}}},
+        }
+    },
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Linli API",
+            "version": "1.0.0",
+            "description": "Facility and resource sharing for city communities. Errors are problem+json "
+            "with a stable `code`; times are RFC 3339 with an offset.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": SCHEMAS,
+        },
+        "paths": PATHS,
+    }

@@ -1,0 +1,67 @@
+"""API v1 endpoints of the foundation: tokens, /me and the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, jsonify, request
+from werkzeug.wrappers import Response
+
+from app.accounts.services import authenticate, issue_api_token, revoke_api_token
+from app.accounts.throttle import signin_per_account, signin_per_address
+from app.api import bp
+from app.api.auth import api_token, api_user, token_required
+from app.api.openapi import openapi_document
+from app.api.serialise import me_json, rfc3339, user_summary
+from app.db import transaction, utcnow
+from app.extensions import db
+from app.organisations.services import current_residence, list_memberships, list_user_registrations
+from app.problems import problem
+
+
+def json_body() -> dict[str, Any] | None:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else None
+
+
+@bp.route("/auth/token", methods=["POST"])
+@signin_per_account
+@signin_per_address
+def create_token() -> Response | tuple[Response, int]:
+    body = json_body()
+    if body is None:
+        return problem(400, "invalid_json")
+    login, password = body.get("login"), body.get("password")
+    if not isinstance(login, str) or not isinstance(password, str) or not login or not password:
+        return problem(422, "bad_credentials", errors={"login": "required", "password": "required"})
+    now = utcnow()
+    with transaction(db.session):
+        user = authenticate(login, password, now)
+        if user is None:
+            return problem(401, "bad_credentials")
+        label = str(body.get("label", "") or request.headers.get("User-Agent", ""))[:100]
+        raw, token = issue_api_token(user, now=now, ttl=current_app.config["API_TOKEN_TTL"], label=label)
+        expires_at = token.expires_at
+    return jsonify(token=raw, token_type="Bearer", expires_at=rfc3339(expires_at), user=user_summary(user)), 200
+
+
+@bp.route("/auth/token", methods=["DELETE"])
+@token_required
+def delete_token() -> tuple[str, int]:
+    with transaction(db.session):
+        revoke_api_token(api_token(), now=utcnow())
+    return "", 204
+
+
+@bp.route("/me")
+@token_required
+def me() -> Response:
+    user = api_user()
+    return jsonify(
+        me_json(user, current_residence(user), list_memberships(user), list(list_user_registrations(user)))
+    )
+
+
+@bp.route("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())

@@ -1,0 +1,97 @@
+"""flask commands: users, the directory import and the demo city."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from flask_babel import gettext as _
+
+from app.db import transaction, utcnow
+from app.domain.errors import DomainError
+from app.extensions import db
+from app.importer import ImportRefused, ImportReport, import_directory, read_file
+from app.messages import message_for
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+directory_cli = AppGroup("directory", help="The shared resource directory.")
+demo_cli = AppGroup("demo", help="The demo city.")
+
+
+@users_cli.command("create-admin")
+@click.option("--login", required=True, help="Mobile number or email.")
+@click.option("--name", default="管理员", show_default=True)
+@click.password_option(help="Asked for when not given.")
+def create_admin_command(login: str, name: str, password: str) -> None:
+    """Create an administrator, or make an existing user one."""
+    from app.accounts.services import create_admin
+
+    try:
+        with transaction(db.session):
+            user = create_admin(login=login, name=name, password=password)
+    except DomainError as error:
+        raise click.ClickException(message_for(error.code)) from error
+    click.echo(_("%(name)s (%(login)s) is an administrator.", name=user.name, login=user.login))
+
+
+def _print_report(report: ImportReport) -> None:
+    sections = sorted(set(report.created) | set(report.updated) | set(report.unchanged))
+    for section in sections:
+        click.echo(
+            _(
+                "%(section)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged",
+                section=section,
+                created=report.created[section],
+                updated=report.updated[section],
+                unchanged=report.unchanged[section],
+            )
+        )
+    if not report.changed:
+        click.echo(_("Nothing changed."))
+
+
+@directory_cli.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and report, but write nothing.")
+def import_command(path: str, dry_run: bool) -> None:
+    """Import organisations, users and the workday calendar from a JSON or YAML file."""
+    try:
+        doc = read_file(path)
+        with transaction(db.session):
+            report = import_directory(doc, now=utcnow())
+            if dry_run:
+                raise _DryRun(report)
+    except _DryRun as dry:
+        _print_report(dry.report)
+        click.echo(_("Dry run: nothing was written."))
+        return
+    except ImportRefused as refused:
+        click.echo(_("The file was refused; nothing was written. Problems:"), err=True)
+        for line in refused.problems:
+            click.echo(f"  {line}", err=True)
+        raise SystemExit(1) from refused
+    _print_report(report)
+
+
+class _DryRun(Exception):
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+
+
+@demo_cli.command("load")
+def demo_load_command() -> None:
+    """Build the demo city (idempotent) and print its logins."""
+    from app.demo import DEMO_LOGINS, load_demo
+
+    with transaction(db.session):
+        report = load_demo(now=utcnow())
+    _print_report(report)
+    click.echo(_("Demo logins:"))
+    for demo in DEMO_LOGINS:
+        click.echo(f"  {demo.role:<34} {demo.name}  {demo.login} / {demo.password}")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(directory_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,117 @@
+"""Declarative base, the UTC datetime type, engine set-up and the transaction boundary."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+WRITE_LOCK_OPTION = "linli_write_lock"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC on every engine.
+
+    SQLite has no zone-aware type and PostgreSQL answers in the session's zone;
+    both come back here as aware UTC datetimes, and naive input is refused so a
+    wall-clock time can never be stored by mistake.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime refused: pass an aware datetime")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
+    """SQLite: WAL, foreign keys, a busy timeout, and BEGIN under our control.
+
+    pysqlite's own transaction handling defers BEGIN and cannot take the write
+    lock up front, so we switch it off and emit BEGIN ourselves (SQLAlchemy's
+    documented recipe); a transaction that asks for the write lock gets
+    BEGIN IMMEDIATE, which serialises writers such as the booking check.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        # WAL cannot be switched on inside a transaction: do it before any BEGIN.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(WRITE_LOCK_OPTION):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def begin_with_write_lock(session: Session) -> None:
+    """Start the session's transaction holding the database write lock (SQLite).
+
+    Whatever the session read before is ended first, so the check that follows
+    sees the latest committed state. On PostgreSQL this only starts the
+    transaction; row locks (SELECT ... FOR UPDATE) do the serialising there.
+    """
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_with_write_lock() after unflushed changes")
+        session.commit()
+    session.connection(execution_options={WRITE_LOCK_OPTION: True})
+
+
+@contextmanager
+def transaction(session: Session, *, write_lock: bool = False) -> Iterator[Session]:
+    """The boundary's unit of work: commit once on success, roll back on any error."""
+    if write_lock:
+        begin_with_write_lock(session)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

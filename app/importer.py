@@ -1,0 +1,493 @@
+"""The directory import file (API.md): check the whole file, then write it in one go.
+
+Rows are matched by `code`, so importing the same file twice changes nothing the
+second time. A bad file is refused as a whole with every problem listed by its
+path in the file, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.accounts.services import hash_password, password_matches
+from app.domain.errors import DomainError
+from app.domain.logins import check_password, parse_login
+from app.domain.organisations import (
+    ALLOWED_PARENTS,
+    OrgKind,
+    RegistrationKind,
+    RegistrationStatus,
+    Role,
+    UnitType,
+    check_code,
+)
+from app.domain.workdays import DaySource
+from app.extensions import db
+from app.messages import message_for
+from app.organisations.models import Organisation
+from app.organisations.services import (
+    current_residence,
+    decide_registration,
+    find_live_unit_registration,
+    get_membership,
+    register_resident,
+    register_unit,
+    set_membership,
+)
+from app.workdays.models import CalendarDay
+
+SECTIONS = ("calendar", "organisations", "users", "resources")
+KIND_ORDER = {OrgKind.DISTRICT: 0, OrgKind.STREET: 1, OrgKind.COMMUNITY: 2, OrgKind.UNIT: 3}
+ORG_FIELDS = {"code", "name", "kind", "unit_type", "parent", "registered_with", "address", "contact_phone"}
+USER_FIELDS = {
+    "code", "name", "phone", "email", "password", "residence", "party_member", "work_unit", "memberships", "admin",
+}
+
+
+class ImportRefused(Exception):
+    """The file was refused; `problems` lists each one by its path in the file."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class ImportReport:
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    unchanged: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def changed(self) -> bool:
+        return bool(sum(self.created.values()) or sum(self.updated.values()))
+
+    def count(self, section: str, outcome: str) -> None:
+        getattr(self, outcome)[section] += 1
+
+
+def read_file(path: str | Path) -> Any:
+    """Parse a JSON or YAML file; a syntax error is refused with its line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ImportRefused([_("%(file)s: cannot be read (%(reason)s)", file=path.name, reason=exc.strerror)]) from exc
+    except UnicodeDecodeError as exc:
+        raise ImportRefused([_("%(file)s: is not UTF-8 text", file=path.name)]) from exc
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark else "?"
+            raise ImportRefused([_("%(file)s: line %(line)s: not valid YAML", file=path.name, line=line)]) from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportRefused(
+            [_("%(file)s: line %(line)s: not valid JSON (%(reason)s)", file=path.name, line=exc.lineno, reason=exc.msg)]
+        ) from exc
+
+
+# --- checking ----------------------------------------------------------------
+
+
+class _Checker:
+    """Collects every problem of a document without writing anything."""
+
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc
+        self.problems: list[str] = []
+        self.db_orgs: dict[str, str] = dict(db.session.execute(select(Organisation.code, Organisation.kind)).tuples().all())
+        self.file_orgs: dict[str, str] = {}
+        self.db_users = {
+            code: (phone, email)
+            for code, phone, email in db.session.execute(select(User.code, User.phone, User.email)).tuples()
+        }
+
+    def add(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}")
+
+    def org_kind(self, code: Any) -> str | None:
+        if not isinstance(code, str):
+            return None
+        return self.file_orgs.get(code) or self.db_orgs.get(code)
+
+    def section(self, name: str) -> list[Any]:
+        value = self.doc.get(name, [])
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.add(name, _("must be a list"))
+            return []
+        return value
+
+    def text(self, row: dict[str, Any], key: str, path: str, *, required: bool, max_length: int) -> str | None:
+        value = row.get(key)
+        if value is None or value == "":
+            if required:
+                self.add(f"{path}.{key}", _("is required"))
+            return None
+        if not isinstance(value, str):
+            self.add(f"{path}.{key}", _("must be text"))
+            return None
+        if len(value) > max_length:
+            self.add(f"{path}.{key}", _("is longer than %(n)s characters", n=max_length))
+            return None
+        return value
+
+    def boolean(self, row: dict[str, Any], key: str, path: str) -> None:
+        if key in row and not isinstance(row[key], bool):
+            self.add(f"{path}.{key}", _("must be true or false"))
+
+    def unknown_fields(self, row: dict[str, Any], allowed: set[str], path: str) -> None:
+        for key in sorted(set(row) - allowed):
+            self.add(f"{path}.{key}", _("is not a known field"))
+
+    def run(self) -> list[str]:
+        if not isinstance(self.doc, dict):
+            return [_("the file must hold one object with the keys %(keys)s", keys=", ".join(SECTIONS))]
+        for key in sorted(set(self.doc) - set(SECTIONS)):
+            self.add(key, _("is not a known section"))
+        self.check_calendar()
+        self.check_organisations()
+        self.check_users()
+        if self.doc.get("resources"):
+            self.add("resources", _("resources cannot be imported by this version yet"))
+        return self.problems
+
+    def check_calendar(self) -> None:
+        seen: set[date] = set()
+        for i, row in enumerate(self.section("calendar")):
+            path = f"calendar[{i}]"
+            if not isinstance(row, dict):
+                self.add(path, _("must be an object"))
+                continue
+            self.unknown_fields(row, {"date", "workday", "name"}, path)
+            raw = row.get("date")
+            try:
+                day = date.fromisoformat(raw) if isinstance(raw, str) and len(raw) == 10 else None
+            except ValueError:
+                day = None
+            if day is None:
+                self.add(f"{path}.date", _('"%(value)s" is not a date (YYYY-MM-DD)', value=raw))
+            elif day in seen:
+                self.add(f"{path}.date", _("%(value)s appears twice", value=raw))
+            else:
+                seen.add(day)
+            if not isinstance(row.get("workday"), bool):
+                self.add(f"{path}.workday", _("must be true or false"))
+            self.text(row, "name", path, required=False, max_length=100)
+
+    def check_organisations(self) -> None:
+        rows = self.section("organisations")
+        # First pass: the codes and kinds the file defines, so rows may refer
+        # to organisations further down.
+        for i, row in enumerate(rows):
+            path = f"organisations[{i}]"
+            if not isinstance(row, dict):
+                self.add(path, _("must be an object"))
+                continue
+            code = row.get("code")
+            try:
+                check_code(code if isinstance(code, str) else "")
+            except DomainError:
+                self.add(f"{path}.code", _('"%(value)s" is not a valid code', value=code))
+                continue
+            if code in self.file_orgs:
+                self.add(f"{path}.code", _("%(value)s appears twice", value=code))
+                continue
+            kind = row.get("kind")
+            if kind not in {k.value for k in OrgKind}:
+                self.add(f"{path}.kind", _('"%(value)s" is not one of %(choices)s', value=kind,
+                                           choices=", ".join(k.value for k in OrgKind)))
+                continue
+            if code in self.db_orgs and self.db_orgs[code] != kind:
+                self.add(f"{path}.kind", _("%(code)s is already a %(kind)s", code=code, kind=self.db_orgs[code]))
+            self.file_orgs[code] = kind
+        for i, row in enumerate(rows):
+            if not isinstance(row, dict) or row.get("code") not in self.file_orgs:
+                continue
+            path = f"organisations[{i}]"
+            self.unknown_fields(row, ORG_FIELDS, path)
+            kind = OrgKind(row["kind"])
+            self.text(row, "name", path, required=True, max_length=200)
+            self.text(row, "address", path, required=False, max_length=300)
+            self.text(row, "contact_phone", path, required=False, max_length=32)
+            unit_type = row.get("unit_type")
+            if kind is OrgKind.UNIT and unit_type not in {u.value for u in UnitType}:
+                self.add(f"{path}.unit_type", _('"%(value)s" is not one of %(choices)s', value=unit_type,
+                                                choices=", ".join(u.value for u in UnitType)))
+            if kind is not OrgKind.UNIT and unit_type is not None:
+                self.add(f"{path}.unit_type", message_for("unit_type_only_for_units"))
+            parent = row.get("parent")
+            if parent is not None:
+                parent_kind = self.org_kind(parent)
+                if parent_kind is None:
+                    self.add(f"{path}.parent", _('"%(value)s" is not an organisation in the file or the database',
+                                                 value=parent))
+                elif OrgKind(parent_kind) not in ALLOWED_PARENTS[kind]:
+                    self.add(f"{path}.parent", _("a %(kind)s cannot belong to a %(parent)s", kind=kind.value,
+                                                 parent=parent_kind))
+            elif None not in ALLOWED_PARENTS[kind]:
+                self.add(f"{path}.parent", _("is required for a %(kind)s", kind=kind.value))
+            registered = row.get("registered_with")
+            if registered is not None:
+                if kind is not OrgKind.UNIT:
+                    self.add(f"{path}.registered_with", _("only units register with communities"))
+                elif not isinstance(registered, list):
+                    self.add(f"{path}.registered_with", _("must be a list of community codes"))
+                else:
+                    for j, community in enumerate(registered):
+                        if self.org_kind(community) != OrgKind.COMMUNITY.value:
+                            self.add(f"{path}.registered_with[{j}]",
+                                     _('"%(value)s" is not a community', value=community))
+
+    def check_users(self) -> None:
+        codes: set[str] = set()
+        logins: dict[str, str] = {}
+        for code, (phone, email) in self.db_users.items():
+            for value in (phone, email):
+                if value:
+                    logins[value] = code
+        for i, row in enumerate(self.section("users")):
+            path = f"users[{i}]"
+            if not isinstance(row, dict):
+                self.add(path, _("must be an object"))
+                continue
+            self.unknown_fields(row, USER_FIELDS, path)
+            code = row.get("code")
+            try:
+                check_code(code if isinstance(code, str) else "")
+            except DomainError:
+                self.add(f"{path}.code", _('"%(value)s" is not a valid code', value=code))
+                continue
+            if code in codes:
+                self.add(f"{path}.code", _("%(value)s appears twice", value=code))
+                continue
+            codes.add(code)
+            name = self.text(row, "name", path, required=True, max_length=100)
+            phone = self.text(row, "phone", path, required=False, max_length=32)
+            email = self.text(row, "email", path, required=False, max_length=254)
+            found_login = ""
+            for key, value, expected in (("phone", phone, "phone"), ("email", email, "email")):
+                if value is None:
+                    continue
+                try:
+                    parsed = parse_login(value)
+                    if parsed.kind != expected:
+                        raise DomainError(f"invalid_{expected}")
+                except DomainError as error:
+                    self.add(f"{path}.{key}", f'"{value}": {message_for(error.code)}')
+                    continue
+                found_login = found_login or parsed.value
+                owner = logins.get(parsed.value)
+                if owner is not None and owner != code:
+                    self.add(f"{path}.{key}", _("%(value)s already belongs to another user", value=parsed.value))
+                logins[parsed.value] = code
+            if phone is None and email is None:
+                self.add(path, _("needs a phone or an email"))
+            password = row.get("password")
+            if password is None:
+                if code not in self.db_users:
+                    self.add(f"{path}.password", _("is required for a new user"))
+            elif not isinstance(password, str):
+                self.add(f"{path}.password", _("must be text"))
+            else:
+                try:
+                    check_password(password, login=found_login, name=name or "")
+                except DomainError as error:
+                    # Never echo the password itself.
+                    self.add(f"{path}.password", message_for(error.code))
+            for key in ("party_member", "admin"):
+                self.boolean(row, key, path)
+            residence = row.get("residence")
+            if residence is not None and self.org_kind(residence) != OrgKind.COMMUNITY.value:
+                self.add(f"{path}.residence", _('"%(value)s" is not a community', value=residence))
+            work_unit = row.get("work_unit")
+            if work_unit is not None and self.org_kind(work_unit) != OrgKind.UNIT.value:
+                self.add(f"{path}.work_unit", _('"%(value)s" is not a unit', value=work_unit))
+            memberships = row.get("memberships", [])
+            if not isinstance(memberships, list):
+                self.add(f"{path}.memberships", _("must be a list"))
+                continue
+            for j, membership in enumerate(memberships):
+                mpath = f"{path}.memberships[{j}]"
+                if not isinstance(membership, dict):
+                    self.add(mpath, _("must be an object"))
+                    continue
+                self.unknown_fields(membership, {"org", "role"}, mpath)
+                if self.org_kind(membership.get("org")) is None:
+                    self.add(f"{mpath}.org", _('"%(value)s" is not an organisation in the file or the database',
+                                               value=membership.get("org")))
+                if membership.get("role", "member") not in {r.value for r in Role}:
+                    self.add(f"{mpath}.role", _('"%(value)s" is not one of %(choices)s', value=membership.get("role"),
+                                                choices="member, manager"))
+
+
+def check_document(doc: Any) -> list[str]:
+    """Every problem of the document, by path; an empty list means it can be imported."""
+    return _Checker(doc).run()
+
+
+# --- writing -----------------------------------------------------------------
+
+
+def _assign(obj: Any, **values: Any) -> bool:
+    changed = False
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    return changed
+
+
+def _outcome(created: bool, changed: bool) -> str:
+    return "created" if created else "updated" if changed else "unchanged"
+
+
+class _Writer:
+    def __init__(self, doc: dict[str, Any], now: datetime, report: ImportReport) -> None:
+        self.doc = doc
+        self.now = now
+        self.report = report
+        self.orgs: dict[str, Organisation] = {}
+
+    def org(self, code: str) -> Organisation:
+        if code not in self.orgs:
+            found = db.session.scalar(select(Organisation).where(Organisation.code == code))
+            assert found is not None, code  # checked before writing
+            self.orgs[code] = found
+        return self.orgs[code]
+
+    def run(self) -> None:
+        self.write_calendar()
+        self.write_organisations()
+        self.write_users()
+
+    def write_calendar(self) -> None:
+        existing = {
+            d.day: d for d in db.session.scalars(select(CalendarDay).where(CalendarDay.source == DaySource.IMPORT.value))
+        }
+        for row in self.doc.get("calendar") or []:
+            day = date.fromisoformat(row["date"])
+            entry = existing.get(day)
+            created = entry is None
+            if entry is None:
+                entry = CalendarDay(day=day, source=DaySource.IMPORT.value)
+                db.session.add(entry)
+            changed = _assign(entry, workday=row["workday"], name=row.get("name") or "")
+            self.report.count("calendar", _outcome(created, changed))
+
+    def write_organisations(self) -> None:
+        rows = sorted(self.doc.get("organisations") or [], key=lambda r: KIND_ORDER[OrgKind(r["kind"])])
+        for row in rows:
+            org = db.session.scalar(select(Organisation).where(Organisation.code == row["code"]))
+            created = org is None
+            if org is None:
+                org = Organisation(code=row["code"])
+                db.session.add(org)
+            parent = self.org(row["parent"]) if row.get("parent") else None
+            changed = _assign(
+                org,
+                name=row["name"],
+                kind=row["kind"],
+                unit_type=row.get("unit_type"),
+                address=row.get("address") or "",
+                contact_phone=row.get("contact_phone") or "",
+            )
+            if org.parent is not parent:
+                org.parent = parent
+                changed = True
+            db.session.flush()
+            self.orgs[org.code] = org
+            for community_code in row.get("registered_with") or []:
+                changed |= self.ensure_unit_registration(org, self.org(community_code))
+            self.report.count("organisations", _outcome(created, changed))
+
+    def ensure_unit_registration(self, unit: Organisation, community: Organisation) -> bool:
+        registration = find_live_unit_registration(unit, community)
+        if registration is not None and registration.status == RegistrationStatus.ACKNOWLEDGED.value:
+            return False
+        if registration is None:
+            registration = register_unit(unit, community, applicant=None)
+        decide_registration(registration, RegistrationStatus.ACKNOWLEDGED.value, by=None, now=self.now)
+        return True
+
+    def write_users(self) -> None:
+        for row in self.doc.get("users") or []:
+            user = db.session.scalar(select(User).where(User.code == row["code"]))
+            created = user is None
+            phone = parse_login(row["phone"]).value if row.get("phone") else None
+            email = parse_login(row["email"]).value if row.get("email") else None
+            if user is None:
+                user = User(code=row["code"], password_hash=hash_password(row["password"]), session_version=1)
+                db.session.add(user)
+            changed = _assign(
+                user,
+                name=row["name"],
+                phone=phone,
+                email=email,
+                party_member=bool(row.get("party_member", False)),
+            )
+            if "admin" in row:
+                changed |= _assign(user, is_admin=bool(row["admin"]))
+            if not created and row.get("password") is not None and not password_matches(user, row["password"]):
+                user.password_hash = hash_password(row["password"])
+                user.session_version += 1
+                changed = True
+            db.session.flush()
+            for membership in row.get("memberships") or []:
+                org = self.org(membership["org"])
+                role = membership.get("role", Role.MEMBER.value)
+                existing = get_membership(user, org)
+                if existing is None or existing.role != role:
+                    set_membership(user, org, role)
+                    changed = True
+            if row.get("residence"):
+                work_unit = self.org(row["work_unit"]) if row.get("work_unit") else None
+                changed |= self.ensure_residence(user, self.org(row["residence"]), work_unit)
+            self.report.count("users", _outcome(created, changed))
+
+    def ensure_residence(self, user: User, community: Organisation, work_unit: Organisation | None) -> bool:
+        registration = current_residence(user)
+        if registration is not None and registration.community_id != community.id:
+            # Moved house: the old registration ends, the new one starts acknowledged.
+            decide_registration(registration, RegistrationStatus.WITHDRAWN.value, by=None, now=self.now)
+            registration = None
+        changed = False
+        if registration is None:
+            registration = register_resident(user, community, party_member=user.party_member, work_unit=work_unit)
+            changed = True
+        changed |= _assign(registration, party_member=user.party_member, work_unit=work_unit)
+        if registration.status != RegistrationStatus.ACKNOWLEDGED.value:
+            decide_registration(registration, RegistrationStatus.ACKNOWLEDGED.value, by=None, now=self.now)
+            changed = True
+        assert registration.kind == RegistrationKind.RESIDENT.value
+        return changed
+
+
+def import_directory(doc: Any, *, now: datetime) -> ImportReport:
+    """Check the document, then write it; raises ImportRefused listing every problem.
+
+    Flushes only: the caller owns the transaction and rolls back on refusal.
+    """
+    problems = check_document(doc)
+    if problems:
+        raise ImportRefused(problems)
+    report = ImportReport()
+    _Writer(doc, now, report).run()
+    db.session.flush()
+    return report
+

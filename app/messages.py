@@ -1,0 +1,46 @@
+"""Human words, in the request's language, for the stable codes the domain raises."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+MESSAGES = {
+    "invalid": _l("This value is not valid."),
+    "invalid_phone": _l("Enter an 11-digit mainland mobile number (starting 13–19) or an email address."),
+    "invalid_email": _l("This email address is not valid."),
+    "login_taken": _l("An account with this phone number or email already exists."),
+    "name_required": _l("Enter a name."),
+    "password_too_short": _l("Use at least 8 characters."),
+    "password_too_long": _l("Use at most 128 characters."),
+    "password_too_common": _l("This password is too common and easy to guess; choose another."),
+    "password_like_login": _l("The password must not contain your phone number, email or name."),
+    "password_unchanged": _l("The new password must differ from the current one."),
+    "wrong_password": _l("The current password is not correct."),
+    "invalid_code": _l("Use 1–64 letters, digits, '-', '_' or '.', starting with a letter or digit."),
+    "code_taken": _l("This code is already used by another organisation."),
+    "invalid_kind": _l("Choose a valid kind."),
+    "unit_type_required": _l("A unit needs a unit type."),
+    "unit_type_only_for_units": _l("Only units have a unit type."),
+    "invalid_parent": _l("This organisation cannot sit under that parent."),
+    "kind_has_children": _l("An organisation with organisations under it cannot change its kind."),
+    "invalid_role": _l("Choose member or manager."),
+    "invalid_status": _l("Choose a valid status."),
+    "not_a_unit": _l("Choose a unit."),
+    "not_a_community": _l("Choose a community."),
+    "already_registered": _l("This registration already exists."),
+    "user_not_found": _l("No user has this phone number or email."),
+    "bad_credentials": _l("The login or the password is not correct."),
+    "unauthorized": _l("Sign in first: send a valid bearer token."),
+    "forbidden": _l("You may not do this."),
+    "not_found": _l("Nothing was found here."),
+    "method_not_allowed": _l("This method is not allowed here."),
+    "rate_limited": _l("Too many attempts. Wait a while and try again."),
+    "invalid_json": _l("The request body must be a JSON object."),
+    "csrf_failed": _l("The form expired or was sent from elsewhere. Reload the page and try again."),
+    "server_error": _l("Something went wrong on our side. It has been logged; please try again later."),
+    "too_large": _l("The upload is too large."),
+}
+
+
+def message_for(code: str) -> str:
+    return str(MESSAGES.get(code, MESSAGES["invalid"]))

@@ -1,0 +1,7 @@
+"""Organisations: the district > street > community tree, units, memberships, registrations."""
+
+from flask import Blueprint
+
+bp = Blueprint("organisations", __name__, url_prefix="/organisations")
+
+from app.organisations import views  # noqa: E402,F401

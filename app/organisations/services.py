@@ -1,0 +1,389 @@
+"""Organisations, memberships and registrations: the queries every other feature asks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+
+from app.accounts.models import User
+from app.domain.errors import DomainError
+from app.domain.organisations import (
+    OrgKind,
+    RegistrationKind,
+    RegistrationStatus,
+    Role,
+    UnitType,
+    check_code,
+    check_placement,
+)
+from app.extensions import db
+from app.organisations.models import Membership, Organisation, Registration
+
+ACKNOWLEDGED = RegistrationStatus.ACKNOWLEDGED.value
+
+
+# --- organisations -----------------------------------------------------------
+
+
+def get_organisation(code: str) -> Organisation | None:
+    return db.session.scalar(select(Organisation).where(Organisation.code == code))
+
+
+@dataclass(frozen=True)
+class OrgPage:
+    items: list[Organisation]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def list_organisations(
+    *, kind: str | None = None, parent: Organisation | None = None, q: str = "", page: int = 1, per_page: int = 50
+) -> OrgPage:
+    query = select(Organisation)
+    if kind:
+        query = query.where(Organisation.kind == kind)
+    if parent is not None:
+        query = query.where(Organisation.parent_id == parent.id)
+    if q:
+        pattern = f"%{q.strip()}%"
+        query = query.where(or_(Organisation.name.like(pattern), Organisation.code.like(pattern)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = db.session.scalars(query.order_by(Organisation.code).limit(per_page).offset((page - 1) * per_page))
+    return OrgPage(list(items), total, page, per_page)
+
+
+def list_possible_parents(kind: OrgKind) -> list[Organisation]:
+    kinds = [k.value for k in (OrgKind.DISTRICT, OrgKind.STREET, OrgKind.COMMUNITY) if k in _parent_kinds(kind)]
+    if not kinds:
+        return []
+    return list(db.session.scalars(select(Organisation).where(Organisation.kind.in_(kinds)).order_by(Organisation.code)))
+
+
+def _parent_kinds(kind: OrgKind) -> set[OrgKind]:
+    from app.domain.organisations import ALLOWED_PARENTS
+
+    return {k for k in ALLOWED_PARENTS[kind] if k is not None}
+
+
+def save_organisation(
+    org: Organisation | None,
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    unit_type: str | None,
+    parent: Organisation | None,
+    address: str = "",
+    contact_phone: str = "",
+    active: bool = True,
+) -> Organisation:
+    """Create (org is None) or update an organisation, checking the tree's rules."""
+    check_code(code)
+    name = name.strip()
+    if not name:
+        raise DomainError("name_required", field="name")
+    try:
+        org_kind = OrgKind(kind)
+        org_unit_type = UnitType(unit_type) if unit_type else None
+    except ValueError as exc:
+        raise DomainError("invalid_kind", field="kind") from exc
+    check_placement(org_kind, org_unit_type, parent.org_kind if parent else None)
+    other = get_organisation(code)
+    if other is not None and other is not org:
+        raise DomainError("code_taken", field="code")
+    if org is not None:
+        if org.kind != org_kind.value and org.children:
+            raise DomainError("kind_has_children", field="kind")
+        ancestor = parent
+        while ancestor is not None:
+            if ancestor is org:
+                raise DomainError("invalid_parent", field="parent")
+            ancestor = ancestor.parent
+    else:
+        org = Organisation()
+        db.session.add(org)
+    org.code = code
+    org.name = name
+    org.kind = org_kind.value
+    org.unit_type = org_unit_type.value if org_unit_type else None
+    org.parent = parent
+    org.address = address.strip()
+    org.contact_phone = contact_phone.strip()
+    org.active = active
+    db.session.flush()
+    return org
+
+
+# --- memberships -------------------------------------------------------------
+
+
+def get_membership(user: User, org: Organisation) -> Membership | None:
+    return db.session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.organisation_id == org.id)
+    )
+
+
+def set_membership(user: User, org: Organisation, role: str) -> Membership:
+    """Give the user this role in the organisation (adding the membership if needed)."""
+    try:
+        role = Role(role).value
+    except ValueError as exc:
+        raise DomainError("invalid_role", field="role") from exc
+    membership = get_membership(user, org)
+    if membership is None:
+        membership = Membership(user=user, organisation=org, role=role)
+        db.session.add(membership)
+    else:
+        membership.role = role
+    db.session.flush()
+    return membership
+
+
+def remove_membership(membership: Membership) -> None:
+    db.session.delete(membership)
+    db.session.flush()
+
+
+def list_memberships(user: User) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership).join(Membership.organisation).where(Membership.user_id == user.id).order_by(Organisation.code)
+        )
+    )
+
+
+def list_members(org: Organisation) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership).join(Membership.user).where(Membership.organisation_id == org.id).order_by(User.name)
+        )
+    )
+
+
+def is_manager(user: User, org: Organisation) -> bool:
+    if not user.is_authenticated:
+        return False
+    membership = get_membership(user, org)
+    return membership is not None and membership.role == Role.MANAGER.value
+
+
+def list_managers(org: Organisation) -> list[User]:
+    """Who manages an organisation (its managers; admins are not listed)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.organisation_id == org.id, Membership.role == Role.MANAGER.value, User.active.is_(True))
+            .order_by(User.name)
+        )
+    )
+
+
+def list_managed_organisations(user: User) -> list[Organisation]:
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .join(Membership, Membership.organisation_id == Organisation.id)
+            .where(Membership.user_id == user.id, Membership.role == Role.MANAGER.value)
+            .order_by(Organisation.code)
+        )
+    )
+
+
+def list_units_user_may_act_for(user: User) -> list[Organisation]:
+    """Units the user belongs to (member or manager): whom they may book on behalf of."""
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .join(Membership, Membership.organisation_id == Organisation.id)
+            .where(
+                Membership.user_id == user.id,
+                Organisation.kind == OrgKind.UNIT.value,
+                Organisation.active.is_(True),
+            )
+            .order_by(Organisation.code)
+        )
+    )
+
+
+# --- registrations -----------------------------------------------------------
+
+
+def list_resident_communities(user: User) -> list[Organisation]:
+    """Communities where the user is an acknowledged registered resident."""
+    return _communities_of(user, party_only=False)
+
+
+def list_party_member_communities(user: User) -> list[Organisation]:
+    """Communities where the user is an acknowledged in-service party member."""
+    return _communities_of(user, party_only=True)
+
+
+def _communities_of(user: User, *, party_only: bool) -> list[Organisation]:
+    query = (
+        select(Organisation)
+        .join(Registration, Registration.community_id == Organisation.id)
+        .where(
+            Registration.user_id == user.id,
+            Registration.kind == RegistrationKind.RESIDENT.value,
+            Registration.status == ACKNOWLEDGED,
+        )
+    )
+    if party_only:
+        query = query.where(Registration.party_member.is_(True))
+    return list(db.session.scalars(query.order_by(Organisation.code)))
+
+
+def list_unit_communities(unit: Organisation) -> list[Organisation]:
+    """Communities the unit is registered with (acknowledged)."""
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .join(Registration, Registration.community_id == Organisation.id)
+            .where(
+                Registration.unit_id == unit.id,
+                Registration.kind == RegistrationKind.UNIT.value,
+                Registration.status == ACKNOWLEDGED,
+            )
+            .order_by(Organisation.code)
+        )
+    )
+
+
+def is_unit_registered_with(unit: Organisation, community: Organisation) -> bool:
+    return (
+        db.session.scalar(
+            select(Registration.id).where(
+                Registration.unit_id == unit.id,
+                Registration.community_id == community.id,
+                Registration.kind == RegistrationKind.UNIT.value,
+                Registration.status == ACKNOWLEDGED,
+            )
+        )
+        is not None
+    )
+
+
+def get_registration(registration_id: int) -> Registration | None:
+    return db.session.get(Registration, registration_id)
+
+
+def list_registrations(
+    *, community: Organisation | None = None, status: str | None = None, user: User | None = None
+) -> list[Registration]:
+    query = select(Registration)
+    if community is not None:
+        query = query.where(Registration.community_id == community.id)
+    if status:
+        query = query.where(Registration.status == status)
+    if user is not None:
+        query = query.where(Registration.user_id == user.id)
+    return list(db.session.scalars(query.order_by(Registration.created_at.desc(), Registration.id.desc())))
+
+
+def list_user_registrations(user: User) -> Sequence[Registration]:
+    """The user's own registrations and those of the units they manage."""
+    managed_units = [o.id for o in list_managed_organisations(user) if o.kind == OrgKind.UNIT.value]
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(or_(Registration.user_id == user.id, Registration.unit_id.in_(managed_units)))
+            .order_by(Registration.created_at.desc(), Registration.id.desc())
+        )
+    )
+
+
+def current_residence(user: User) -> Registration | None:
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.user_id == user.id,
+            Registration.kind == RegistrationKind.RESIDENT.value,
+            Registration.status.in_([RegistrationStatus.PENDING.value, ACKNOWLEDGED]),
+        )
+    )
+
+
+def find_live_unit_registration(unit: Organisation, community: Organisation) -> Registration | None:
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.unit_id == unit.id,
+            Registration.community_id == community.id,
+            Registration.kind == RegistrationKind.UNIT.value,
+            Registration.status.in_([RegistrationStatus.PENDING.value, ACKNOWLEDGED]),
+        )
+    )
+
+
+def register_unit(unit: Organisation, community: Organisation, *, applicant: User | None) -> Registration:
+    """A pending registration of a unit with a community (one live one per pair)."""
+    if unit.kind != OrgKind.UNIT.value:
+        raise DomainError("not_a_unit", field="unit")
+    if community.kind != OrgKind.COMMUNITY.value:
+        raise DomainError("not_a_community", field="community")
+    if find_live_unit_registration(unit, community) is not None:
+        raise DomainError("already_registered", field="community")
+    registration = Registration(
+        kind=RegistrationKind.UNIT.value, community=community, unit=unit, user=applicant, status="pending"
+    )
+    db.session.add(registration)
+    db.session.flush()
+    return registration
+
+
+def register_resident(
+    user: User, community: Organisation, *, party_member: bool = False, work_unit: Organisation | None = None
+) -> Registration:
+    """A pending residence registration (a person has one live residence)."""
+    if community.kind != OrgKind.COMMUNITY.value:
+        raise DomainError("not_a_community", field="community")
+    if work_unit is not None and work_unit.kind != OrgKind.UNIT.value:
+        raise DomainError("not_a_unit", field="work_unit")
+    if current_residence(user) is not None:
+        raise DomainError("already_registered", field="community")
+    registration = Registration(
+        kind=RegistrationKind.RESIDENT.value,
+        community=community,
+        user=user,
+        party_member=party_member,
+        work_unit=work_unit,
+        status="pending",
+    )
+    db.session.add(registration)
+    db.session.flush()
+    return registration
+
+
+def receipt_number(registration: Registration, when: datetime) -> str:
+    """回执 number: community code, year and the registration's own number."""
+    return f"{registration.community.code}-{when.year}-{registration.id:06d}"
+
+
+def decide_registration(
+    registration: Registration, status: str, *, by: User | None, now: datetime, reason: str = ""
+) -> Registration:
+    """Move a registration to a new status, stamping who decided when."""
+    try:
+        new_status = RegistrationStatus(status)
+    except ValueError as exc:
+        raise DomainError("invalid_status", field="status") from exc
+    if new_status is RegistrationStatus.PENDING:
+        raise DomainError("invalid_status", field="status")
+    if registration.status == new_status.value:
+        return registration
+    if new_status is RegistrationStatus.ACKNOWLEDGED and registration.receipt is None:
+        db.session.flush()
+        registration.receipt = receipt_number(registration, now)
+    registration.status = new_status.value
+    registration.decided_at = now
+    registration.decided_by = by
+    registration.reason = reason.strip()
+    db.session.flush()
+    return registration
