@@ -47,7 +47,7 @@ format: $(STAMP)-dev
 
 ## extract-messages: refresh the message template and the catalogs after changing texts
 extract-messages: $(STAMP)-run
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --ignore-dirs=".* node_modules" \
 		--project=Linli --copyright-holder="Linli contributors" -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 

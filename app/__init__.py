@@ -52,7 +52,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def _project_dir():  # noqa: ANN202 - a Path, kept local to avoid import-time work
+def _project_dir():
     from pathlib import Path
 
     return Path(__file__).resolve().parent.parent

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -66,14 +68,18 @@ def import_command(path: str, dry_run: bool) -> None:
         click.echo(_("Dry run: nothing was written."))
         return
     except ImportRefused as refused:
-        click.echo(_("The file was refused; nothing was written. Problems:"), err=True)
-        for line in refused.problems:
-            click.echo(f"  {line}", err=True)
-        raise SystemExit(1) from refused
+        _print_refusal(refused)
     _print_report(report)
 
 
-class _DryRun(Exception):
+def _print_refusal(refused: ImportRefused) -> NoReturn:
+    click.echo(_("The file was refused; nothing was written. Problems:"), err=True)
+    for line in refused.problems:
+        click.echo(f"  {line}", err=True)
+    raise SystemExit(1) from refused
+
+
+class _DryRun(Exception):  # noqa: N818 - not an error: it carries the report out of the rolled-back transaction
     def __init__(self, report: ImportReport) -> None:
         self.report = report
 
@@ -83,8 +89,12 @@ def demo_load_command() -> None:
     """Build the demo city (idempotent) and print its logins."""
     from app.demo import DEMO_LOGINS, load_demo
 
-    with transaction(db.session):
-        report = load_demo(now=utcnow())
+    try:
+        with transaction(db.session):
+            report = load_demo(now=utcnow())
+    except ImportRefused as refused:
+        # Rows already in the database may clash with the demo's, e.g. a taken phone number.
+        _print_refusal(refused)
     _print_report(report)
     click.echo(_("Demo logins:"))
     for demo in DEMO_LOGINS:

@@ -6,6 +6,7 @@ import os
 from datetime import timedelta
 from typing import Any
 
+
 def normalise_database_url(url: str) -> str:
     """Map the URL forms people paste to the drivers Linli uses (psycopg 3)."""
     url = url.strip()

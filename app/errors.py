@@ -10,8 +10,16 @@ from app.extensions import db
 from app.messages import message_for
 from app.problems import problem
 
-CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-         413: "too_large", 429: "rate_limited", 500: "server_error"}
+CODES = {
+    400: "invalid",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "rate_limited",
+    500: "server_error",
+}
 
 
 def _wants_problem() -> bool:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from app.domain.errors import DomainError
 from app.messages import message_for
@@ -17,3 +21,8 @@ def show_domain_error(form: FlaskForm, error: DomainError, *, fields: dict[str, 
         field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
     else:
         form.form_errors.append(message)
+
+
+def choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
+    """Select options from (value, label) pairs; labels may be lazy translations."""
+    return [SelectChoice(value, label) for value, label in pairs]

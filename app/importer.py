@@ -11,6 +11,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from app.domain.errors import DomainError
 from app.domain.logins import check_password, parse_login
 from app.domain.organisations import (
     ALLOWED_PARENTS,
+    RESERVED_ORG_CODES,
     OrgKind,
     RegistrationKind,
     RegistrationStatus,
@@ -50,11 +52,20 @@ SECTIONS = ("calendar", "organisations", "users", "resources")
 KIND_ORDER = {OrgKind.DISTRICT: 0, OrgKind.STREET: 1, OrgKind.COMMUNITY: 2, OrgKind.UNIT: 3}
 ORG_FIELDS = {"code", "name", "kind", "unit_type", "parent", "registered_with", "address", "contact_phone"}
 USER_FIELDS = {
-    "code", "name", "phone", "email", "password", "residence", "party_member", "work_unit", "memberships", "admin",
+    "code",
+    "name",
+    "phone",
+    "email",
+    "password",
+    "residence",
+    "party_member",
+    "work_unit",
+    "memberships",
+    "admin",
 }
 
 
-class ImportRefused(Exception):
+class ImportRefused(Exception):  # noqa: N818 - a refusal, not an error in the program
     """The file was refused; `problems` lists each one by its path in the file."""
 
     def __init__(self, problems: list[str]) -> None:
@@ -76,6 +87,16 @@ class ImportReport:
         getattr(self, outcome)[section] += 1
 
 
+class _JsonLikeYamlLoader(yaml.SafeLoader):
+    """YAML read into what JSON would give: an unquoted 2026-12-31 stays text, as the checks expect."""
+
+
+_JsonLikeYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def read_file(path: str | Path) -> Any:
     """Parse a JSON or YAML file; a syntax error is refused with its line."""
     path = Path(path)
@@ -87,7 +108,7 @@ def read_file(path: str | Path) -> Any:
         raise ImportRefused([_("%(file)s: is not UTF-8 text", file=path.name)]) from exc
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
-            return yaml.safe_load(text)
+            return yaml.load(text, Loader=_JsonLikeYamlLoader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark else "?"
@@ -103,17 +124,22 @@ def read_file(path: str | Path) -> Any:
 # --- checking ----------------------------------------------------------------
 
 
+def _one_of(value: Any, choices: type[StrEnum]) -> bool:
+    # A file may hold a list or an object where text belongs; those are unhashable.
+    return isinstance(value, str) and value in {c.value for c in choices}
+
+
 class _Checker:
     """Collects every problem of a document without writing anything."""
 
     def __init__(self, doc: Any) -> None:
         self.doc = doc
         self.problems: list[str] = []
-        self.db_orgs: dict[str, str] = dict(db.session.execute(select(Organisation.code, Organisation.kind)).tuples().all())
+        self.db_orgs: dict[str, str] = dict(db.session.execute(select(Organisation.code, Organisation.kind)).all())
         self.file_orgs: dict[str, str] = {}
+        self.org_rows: list[int] = []
         self.db_users = {
-            code: (phone, email)
-            for code, phone, email in db.session.execute(select(User.code, User.phone, User.email)).tuples()
+            code: (phone, email) for code, phone, email in db.session.execute(select(User.code, User.phone, User.email))
         }
 
     def add(self, path: str, message: str) -> None:
@@ -152,13 +178,13 @@ class _Checker:
             self.add(f"{path}.{key}", _("must be true or false"))
 
     def unknown_fields(self, row: dict[str, Any], allowed: set[str], path: str) -> None:
-        for key in sorted(set(row) - allowed):
+        for key in sorted(set(row) - allowed, key=str):
             self.add(f"{path}.{key}", _("is not a known field"))
 
     def run(self) -> list[str]:
         if not isinstance(self.doc, dict):
             return [_("the file must hold one object with the keys %(keys)s", keys=", ".join(SECTIONS))]
-        for key in sorted(set(self.doc) - set(SECTIONS)):
+        for key in sorted(set(self.doc) - set(SECTIONS), key=str):
             self.add(key, _("is not a known section"))
         self.check_calendar()
         self.check_organisations()
@@ -201,24 +227,27 @@ class _Checker:
                 continue
             code = row.get("code")
             try:
-                check_code(code if isinstance(code, str) else "")
-            except DomainError:
-                self.add(f"{path}.code", _('"%(value)s" is not a valid code', value=code))
+                check_code(code if isinstance(code, str) else "", reserved=RESERVED_ORG_CODES)
+            except DomainError as error:
+                reason = message_for(error.code)
+                self.add(f"{path}.code", _('"%(value)s" is not a valid code', value=code) + f" ({reason})")
                 continue
             if code in self.file_orgs:
                 self.add(f"{path}.code", _("%(value)s appears twice", value=code))
                 continue
             kind = row.get("kind")
-            if kind not in {k.value for k in OrgKind}:
-                self.add(f"{path}.kind", _('"%(value)s" is not one of %(choices)s', value=kind,
-                                           choices=", ".join(k.value for k in OrgKind)))
+            if not _one_of(kind, OrgKind):
+                self.add(
+                    f"{path}.kind",
+                    _('"%(value)s" is not one of %(choices)s', value=kind, choices=", ".join(k.value for k in OrgKind)),
+                )
                 continue
             if code in self.db_orgs and self.db_orgs[code] != kind:
                 self.add(f"{path}.kind", _("%(code)s is already a %(kind)s", code=code, kind=self.db_orgs[code]))
             self.file_orgs[code] = kind
-        for i, row in enumerate(rows):
-            if not isinstance(row, dict) or row.get("code") not in self.file_orgs:
-                continue
+            self.org_rows.append(i)
+        for i in self.org_rows:
+            row = rows[i]
             path = f"organisations[{i}]"
             self.unknown_fields(row, ORG_FIELDS, path)
             kind = OrgKind(row["kind"])
@@ -226,20 +255,30 @@ class _Checker:
             self.text(row, "address", path, required=False, max_length=300)
             self.text(row, "contact_phone", path, required=False, max_length=32)
             unit_type = row.get("unit_type")
-            if kind is OrgKind.UNIT and unit_type not in {u.value for u in UnitType}:
-                self.add(f"{path}.unit_type", _('"%(value)s" is not one of %(choices)s', value=unit_type,
-                                                choices=", ".join(u.value for u in UnitType)))
+            if kind is OrgKind.UNIT and not _one_of(unit_type, UnitType):
+                self.add(
+                    f"{path}.unit_type",
+                    _(
+                        '"%(value)s" is not one of %(choices)s',
+                        value=unit_type,
+                        choices=", ".join(u.value for u in UnitType),
+                    ),
+                )
             if kind is not OrgKind.UNIT and unit_type is not None:
                 self.add(f"{path}.unit_type", message_for("unit_type_only_for_units"))
             parent = row.get("parent")
             if parent is not None:
                 parent_kind = self.org_kind(parent)
                 if parent_kind is None:
-                    self.add(f"{path}.parent", _('"%(value)s" is not an organisation in the file or the database',
-                                                 value=parent))
+                    self.add(
+                        f"{path}.parent",
+                        _('"%(value)s" is not an organisation in the file or the database', value=parent),
+                    )
                 elif OrgKind(parent_kind) not in ALLOWED_PARENTS[kind]:
-                    self.add(f"{path}.parent", _("a %(kind)s cannot belong to a %(parent)s", kind=kind.value,
-                                                 parent=parent_kind))
+                    self.add(
+                        f"{path}.parent",
+                        _("a %(kind)s cannot belong to a %(parent)s", kind=kind.value, parent=parent_kind),
+                    )
             elif None not in ALLOWED_PARENTS[kind]:
                 self.add(f"{path}.parent", _("is required for a %(kind)s", kind=kind.value))
             registered = row.get("registered_with")
@@ -251,8 +290,9 @@ class _Checker:
                 else:
                     for j, community in enumerate(registered):
                         if self.org_kind(community) != OrgKind.COMMUNITY.value:
-                            self.add(f"{path}.registered_with[{j}]",
-                                     _('"%(value)s" is not a community', value=community))
+                            self.add(
+                                f"{path}.registered_with[{j}]", _('"%(value)s" is not a community', value=community)
+                            )
 
     def check_users(self) -> None:
         codes: set[str] = set()
@@ -329,11 +369,22 @@ class _Checker:
                     continue
                 self.unknown_fields(membership, {"org", "role"}, mpath)
                 if self.org_kind(membership.get("org")) is None:
-                    self.add(f"{mpath}.org", _('"%(value)s" is not an organisation in the file or the database',
-                                               value=membership.get("org")))
-                if membership.get("role", "member") not in {r.value for r in Role}:
-                    self.add(f"{mpath}.role", _('"%(value)s" is not one of %(choices)s', value=membership.get("role"),
-                                                choices="member, manager"))
+                    self.add(
+                        f"{mpath}.org",
+                        _(
+                            '"%(value)s" is not an organisation in the file or the database',
+                            value=membership.get("org"),
+                        ),
+                    )
+                if not _one_of(membership.get("role", Role.MEMBER.value), Role):
+                    self.add(
+                        f"{mpath}.role",
+                        _(
+                            '"%(value)s" is not one of %(choices)s',
+                            value=membership.get("role"),
+                            choices="member, manager",
+                        ),
+                    )
 
 
 def check_document(doc: Any) -> list[str]:
@@ -377,9 +428,8 @@ class _Writer:
         self.write_users()
 
     def write_calendar(self) -> None:
-        existing = {
-            d.day: d for d in db.session.scalars(select(CalendarDay).where(CalendarDay.source == DaySource.IMPORT.value))
-        }
+        imported = select(CalendarDay).where(CalendarDay.source == DaySource.IMPORT.value)
+        existing = {d.day: d for d in db.session.scalars(imported)}
         for row in self.doc.get("calendar") or []:
             day = date.fromisoformat(row["date"])
             entry = existing.get(day)
@@ -393,12 +443,13 @@ class _Writer:
     def write_organisations(self) -> None:
         rows = sorted(self.doc.get("organisations") or [], key=lambda r: KIND_ORDER[OrgKind(r["kind"])])
         for row in rows:
+            # Look the parent up first: a query after add() would flush the half-made row.
+            parent = self.org(row["parent"]) if row.get("parent") else None
             org = db.session.scalar(select(Organisation).where(Organisation.code == row["code"]))
             created = org is None
             if org is None:
                 org = Organisation(code=row["code"])
                 db.session.add(org)
-            parent = self.org(row["parent"]) if row.get("parent") else None
             changed = _assign(
                 org,
                 name=row["name"],
@@ -490,4 +541,3 @@ def import_directory(doc: Any, *, now: datetime) -> ImportReport:
     _Writer(doc, now, report).run()
     db.session.flush()
     return report
-

@@ -17,6 +17,7 @@ MESSAGES = {
     "password_unchanged": _l("The new password must differ from the current one."),
     "wrong_password": _l("The current password is not correct."),
     "invalid_code": _l("Use 1–64 letters, digits, '-', '_' or '.', starting with a letter or digit."),
+    "reserved_code": _l("This word is reserved by Linli; choose another code."),
     "code_taken": _l("This code is already used by another organisation."),
     "invalid_kind": _l("Choose a valid kind."),
     "unit_type_required": _l("A unit needs a unit type."),

@@ -95,7 +95,20 @@ def app(engine_name: str, tmp_path: Path, request: pytest.FixtureRequest) -> Ite
 
 
 class Client(FlaskClient):
-    """A test client that fills in the CSRF token as a browser would."""
+    """A test client that fills in the CSRF token as a browser would.
+
+    Each request runs in a fresh app context, as it does when served: the
+    test's own context (and its `g`, where Flask-Login, Flask-WTF and
+    Flask-Babel cache per-request state, and its database session) stays apart.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        # End the test's own transaction so what it reads next includes the
+        # request's writes (a SQLite reader keeps its snapshot until then).
+        db.session.commit()
+        return response
 
     def csrf_token(self) -> str:
         match = CSRF_RE.search(self.get("/").get_data(as_text=True))

@@ -20,8 +20,15 @@ _FAST_HASH = hash_password(PASSWORD)
 
 
 def make_user(
-    *, name: str = "测试用户", phone: str | None = None, email: str | None = None, is_admin: bool = False,
-    password: str = PASSWORD, code: str | None = None, active: bool = True, locale: str | None = None,
+    *,
+    name: str = "测试用户",
+    phone: str | None = None,
+    email: str | None = None,
+    is_admin: bool = False,
+    password: str = PASSWORD,
+    code: str | None = None,
+    active: bool = True,
+    locale: str | None = None,
 ) -> User:
     n = next(_numbers)
     if phone is None and email is None:
@@ -46,7 +53,11 @@ def make_admin(**kwargs: object) -> User:
 
 
 def make_org(
-    code: str, *, kind: str = "community", name: str | None = None, parent: Organisation | None = None,
+    code: str,
+    *,
+    kind: str = "community",
+    name: str | None = None,
+    parent: Organisation | None = None,
     unit_type: str | None = None,
 ) -> Organisation:
     if kind == "unit" and unit_type is None:

@@ -7,11 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from app.forms import choices
 from app.i18n import CHINESE, ENGLISH
 
 
 class SignUpForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)], render_kw={"autocomplete": "name"})
+    name = StringField(
+        _l("Full name"), validators=[DataRequired(), Length(max=100)], render_kw={"autocomplete": "name"}
+    )
     login = StringField(
         _l("Mobile number or email"),
         validators=[DataRequired(), Length(max=254)],
@@ -38,7 +41,9 @@ class SignInForm(FlaskForm):
         validators=[DataRequired(), Length(max=254)],
         render_kw={"autocomplete": "username"},
     )
-    password = PasswordField(_l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
     remember = BooleanField(_l("Keep me signed in on this device"))
     submit = SubmitField(_l("Sign in"))
 
@@ -62,10 +67,12 @@ class ChangePasswordForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)], render_kw={"autocomplete": "name"})
+    name = StringField(
+        _l("Full name"), validators=[DataRequired(), Length(max=100)], render_kw={"autocomplete": "name"}
+    )
     locale = SelectField(
         _l("Language"),
-        choices=[("", _l("As my browser asks")), (CHINESE, "简体中文"), (ENGLISH, "English")],
+        choices=choices([("", _l("As my browser asks")), (CHINESE, "简体中文"), (ENGLISH, "English")]),
         validate_choice=True,
     )
     submit = SubmitField(_l("Save"))

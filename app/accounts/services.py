@@ -147,4 +147,6 @@ def revoke_api_token(token: ApiToken, *, now: datetime) -> None:
 
 
 def list_api_tokens(user: User) -> list[ApiToken]:
-    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())))
+    return list(
+        db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc()))
+    )

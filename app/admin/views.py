@@ -24,9 +24,7 @@ PER_PAGE = 50
 @bp.route("/")
 @admin_required
 def dashboard() -> str:
-    by_kind = dict(
-        db.session.execute(select(Organisation.kind, func.count()).group_by(Organisation.kind)).tuples().all()
-    )
+    by_kind = dict(db.session.execute(select(Organisation.kind, func.count()).group_by(Organisation.kind)).all())
     figures = {
         "users": db.session.scalar(select(func.count()).select_from(User)) or 0,
         "pending_registrations": db.session.scalar(
@@ -46,7 +44,9 @@ def users() -> str:
     query = select(User)
     if q:
         pattern = f"%{q}%"
-        query = query.where(or_(User.name.like(pattern), User.phone.like(pattern), User.email.like(pattern), User.code.like(pattern)))
+        query = query.where(
+            or_(User.name.like(pattern), User.phone.like(pattern), User.email.like(pattern), User.code.like(pattern))
+        )
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = db.session.scalars(query.order_by(User.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     pages = max(1, -(-total // PER_PAGE))

@@ -87,7 +87,10 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "properties": {"org": {"type": "string"}, "role": {"type": "string", "enum": ["member", "manager"]}},
+                    "properties": {
+                        "org": {"type": "string"},
+                        "role": {"type": "string", "enum": ["member", "manager"]},
+                    },
                 },
             },
             "registrations": {"type": "array", "items": _ref("Registration")},

@@ -57,9 +57,7 @@ def delete_token() -> tuple[str, int]:
 @token_required
 def me() -> Response:
     user = api_user()
-    return jsonify(
-        me_json(user, current_residence(user), list_memberships(user), list(list_user_registrations(user)))
-    )
+    return jsonify(me_json(user, current_residence(user), list_memberships(user), list(list_user_registrations(user))))
 
 
 @bp.route("/openapi.json")

@@ -52,12 +52,17 @@ ALLOWED_PARENTS: dict[OrgKind, frozenset[OrgKind | None]] = {
 }
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+# Words that name pages beside an organisation's own (/organisations/new, ...),
+# so an organisation with such a code could never be opened.
+RESERVED_ORG_CODES = frozenset({"new", "registrations"})
 
 
-def check_code(code: str, *, field: str = "code") -> str:
+def check_code(code: str, *, field: str = "code", reserved: frozenset[str] = frozenset()) -> str:
     """Codes are stable identifiers used in URLs and files: ASCII letters, digits, - _ ."""
     if not CODE_RE.match(code or ""):
         raise DomainError("invalid_code", field=field)
+    if code in reserved:
+        raise DomainError("reserved_code", field=field)
     return code
 
 

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.forms import choices
 from app.organisations.labels import KIND_LABELS, ROLE_LABELS, STATUS_LABELS, UNIT_TYPE_LABELS
 
 
@@ -17,10 +18,10 @@ class OrganisationForm(FlaskForm):
         description=_l("A stable identifier used in files and links, e.g. LZ-DB-01."),
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()))
+    kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS.items()))
     unit_type = SelectField(
         _l("Unit type"),
-        choices=[("", _l("— not a unit —")), *UNIT_TYPE_LABELS.items()],
+        choices=choices([("", _l("— not a unit —")), *UNIT_TYPE_LABELS.items()]),
         validators=[Optional()],
         description=_l("Only for units."),
     )
@@ -32,10 +33,8 @@ class OrganisationForm(FlaskForm):
 
 
 class MembershipForm(FlaskForm):
-    login = StringField(
-        _l("Member's mobile number or email"), validators=[DataRequired(), Length(max=254)]
-    )
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
+    login = StringField(_l("Member's mobile number or email"), validators=[DataRequired(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=choices(ROLE_LABELS.items()))
     submit = SubmitField(_l("Add or change"))
 
 
@@ -44,7 +43,7 @@ class RemoveMembershipForm(FlaskForm):
 
 
 class RegistrationDecisionForm(FlaskForm):
-    status = SelectField(_l("New status"), choices=[(k, v) for k, v in STATUS_LABELS.items() if k != "pending"])
+    status = SelectField(_l("New status"), choices=choices((k, v) for k, v in STATUS_LABELS.items() if k != "pending"))
     reason = TextAreaField(_l("Reason (shown to the registrant)"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Save decision"))
 

@@ -24,8 +24,11 @@ class Organisation(db.Model):
     __tablename__ = "organisations"
     __table_args__ = (
         CheckConstraint(_in("kind", OrgKind), name="kind"),
+        # "unit_type IN (...)" is NULL, not false, for a NULL unit_type, and a CHECK
+        # lets NULL through: say IS NOT NULL so a unit without a type is refused.
         CheckConstraint(
-            f"(kind = 'unit' AND {_in('unit_type', UnitType)}) OR (kind <> 'unit' AND unit_type IS NULL)",
+            f"(kind = 'unit' AND unit_type IS NOT NULL AND {_in('unit_type', UnitType)})"
+            " OR (kind <> 'unit' AND unit_type IS NULL)",
             name="unit_type",
         ),
     )
@@ -79,7 +82,8 @@ class Registration(db.Model):
         CheckConstraint(_in("kind", RegistrationKind), name="kind"),
         CheckConstraint(_in("status", RegistrationStatus), name="status"),
         CheckConstraint(
-            "(kind = 'resident' AND user_id IS NOT NULL AND unit_id IS NULL) OR (kind = 'unit' AND unit_id IS NOT NULL)",
+            "(kind = 'resident' AND user_id IS NOT NULL AND unit_id IS NULL)"
+            " OR (kind = 'unit' AND unit_id IS NOT NULL)",
             name="registrant",
         ),
         CheckConstraint("status <> 'acknowledged' OR receipt IS NOT NULL", name="receipt_when_acknowledged"),

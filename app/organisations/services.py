@@ -11,6 +11,8 @@ from sqlalchemy import func, or_, select
 from app.accounts.models import User
 from app.domain.errors import DomainError
 from app.domain.organisations import (
+    LIVE_REGISTRATION_STATUSES,
+    RESERVED_ORG_CODES,
     OrgKind,
     RegistrationKind,
     RegistrationStatus,
@@ -54,7 +56,8 @@ def list_organisations(
         query = query.where(Organisation.parent_id == parent.id)
     if q:
         pattern = f"%{q.strip()}%"
-        query = query.where(or_(Organisation.name.like(pattern), Organisation.code.like(pattern)))
+        # ilike: LIKE ignores ASCII case on SQLite but not on PostgreSQL.
+        query = query.where(or_(Organisation.name.ilike(pattern), Organisation.code.ilike(pattern)))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = db.session.scalars(query.order_by(Organisation.code).limit(per_page).offset((page - 1) * per_page))
     return OrgPage(list(items), total, page, per_page)
@@ -64,7 +67,8 @@ def list_possible_parents(kind: OrgKind) -> list[Organisation]:
     kinds = [k.value for k in (OrgKind.DISTRICT, OrgKind.STREET, OrgKind.COMMUNITY) if k in _parent_kinds(kind)]
     if not kinds:
         return []
-    return list(db.session.scalars(select(Organisation).where(Organisation.kind.in_(kinds)).order_by(Organisation.code)))
+    query = select(Organisation).where(Organisation.kind.in_(kinds)).order_by(Organisation.code)
+    return list(db.session.scalars(query))
 
 
 def _parent_kinds(kind: OrgKind) -> set[OrgKind]:
@@ -86,7 +90,7 @@ def save_organisation(
     active: bool = True,
 ) -> Organisation:
     """Create (org is None) or update an organisation, checking the tree's rules."""
-    check_code(code)
+    check_code(code, reserved=RESERVED_ORG_CODES)
     name = name.strip()
     if not name:
         raise DomainError("name_required", field="name")
@@ -155,7 +159,10 @@ def remove_membership(membership: Membership) -> None:
 def list_memberships(user: User) -> list[Membership]:
     return list(
         db.session.scalars(
-            select(Membership).join(Membership.organisation).where(Membership.user_id == user.id).order_by(Organisation.code)
+            select(Membership)
+            .join(Membership.organisation)
+            .where(Membership.user_id == user.id)
+            .order_by(Organisation.code)
         )
     )
 
@@ -277,11 +284,17 @@ def get_registration(registration_id: int) -> Registration | None:
 
 
 def list_registrations(
-    *, community: Organisation | None = None, status: str | None = None, user: User | None = None
+    *,
+    community: Organisation | None = None,
+    unit: Organisation | None = None,
+    status: str | None = None,
+    user: User | None = None,
 ) -> list[Registration]:
     query = select(Registration)
     if community is not None:
         query = query.where(Registration.community_id == community.id)
+    if unit is not None:
+        query = query.where(Registration.unit_id == unit.id)
     if status:
         query = query.where(Registration.status == status)
     if user is not None:
@@ -378,6 +391,14 @@ def decide_registration(
         raise DomainError("invalid_status", field="status")
     if registration.status == new_status.value:
         return registration
+    if new_status in LIVE_REGISTRATION_STATUSES and registration.status not in LIVE_REGISTRATION_STATUSES:
+        # Reviving an ended registration: the person or the unit may have a live one by now.
+        if registration.kind == RegistrationKind.RESIDENT.value:
+            live = current_residence(registration.user) if registration.user is not None else None
+        else:
+            live = find_live_unit_registration(registration.unit, registration.community) if registration.unit else None
+        if live is not None and live is not registration:
+            raise DomainError("already_registered", field="status")
     if new_status is RegistrationStatus.ACKNOWLEDGED and registration.receipt is None:
         db.session.flush()
         registration.receipt = receipt_number(registration, now)

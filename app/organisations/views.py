@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from app.accounts.auth import admin_required
 from app.accounts.services import get_user_by_login
@@ -15,7 +16,8 @@ from app.domain.errors import DomainError
 from app.domain.logins import parse_login
 from app.domain.organisations import OrgKind
 from app.extensions import db
-from app.forms import show_domain_error
+from app.forms import choices, show_domain_error
+from app.messages import message_for
 from app.organisations import bp
 from app.organisations.forms import (
     MembershipForm,
@@ -24,7 +26,6 @@ from app.organisations.forms import (
     RemoveMembershipForm,
     UnitRegistrationForm,
 )
-from app.messages import message_for
 from app.organisations.labels import (
     KIND_LABELS,
     REGISTRATION_KIND_LABELS,
@@ -34,7 +35,6 @@ from app.organisations.labels import (
     label,
 )
 from app.organisations.models import Membership, Organisation
-from app.urls import safe_local_path
 from app.organisations.services import (
     decide_registration,
     get_organisation,
@@ -47,6 +47,7 @@ from app.organisations.services import (
     save_organisation,
     set_membership,
 )
+from app.urls import safe_local_path
 
 
 def _organisation_or_404(code: str) -> Organisation:
@@ -72,11 +73,11 @@ def index() -> str:
     return render_template("organisations/index.html", page=page, kind=kind, q=q)
 
 
-def _parent_choices() -> list[tuple[str, str]]:
+def _parent_choices() -> list[SelectChoice]:
     parents = db.session.scalars(
         select(Organisation).where(Organisation.kind != OrgKind.UNIT.value).order_by(Organisation.code)
     )
-    return [("", _("— none —"))] + [(o.code, f"{o.name} ({o.code})") for o in parents]
+    return choices([("", _("— none —")), *((o.code, f"{o.name} ({o.code})") for o in parents)])
 
 
 def _save(form: OrganisationForm, org: Organisation | None) -> Organisation | None:
@@ -143,14 +144,14 @@ def show(code: str) -> str:
     registrations = (
         list_registrations(community=org)
         if org.kind == OrgKind.COMMUNITY.value
-        else [r for r in list_registrations() if r.unit_id == org.id]
+        else list_registrations(unit=org)
         if org.kind == OrgKind.UNIT.value
         else []
     )
     unit_form = UnitRegistrationForm()
     if org.kind == OrgKind.UNIT.value:
         communities = list_organisations(kind=OrgKind.COMMUNITY.value, per_page=1000).items
-        unit_form.community.choices = [(c.code, f"{c.name} ({c.code})") for c in communities]
+        unit_form.community.choices = choices((c.code, f"{c.name} ({c.code})") for c in communities)
     return render_template(
         "organisations/show.html",
         org=org,
@@ -245,11 +246,15 @@ def decide(registration_id: int) -> Response:
         abort(404)
     form = RegistrationDecisionForm()
     if form.validate_on_submit():
-        with transaction(db.session):
-            decide_registration(
-                registration, form.status.data or "", by=current_user, now=utcnow(), reason=form.reason.data or ""
-            )
-        flash(_("The registration is now %(status)s.", status=str(STATUS_LABELS[registration.status])), "success")
+        try:
+            with transaction(db.session):
+                decide_registration(
+                    registration, form.status.data or "", by=current_user, now=utcnow(), reason=form.reason.data or ""
+                )
+        except DomainError as error:
+            flash(message_for(error.code), "danger")
+        else:
+            flash(_("The registration is now %(status)s.", status=str(STATUS_LABELS[registration.status])), "success")
     else:
         flash(_("Choose a valid status."), "danger")
     default = url_for("organisations.show", code=registration.community.code)

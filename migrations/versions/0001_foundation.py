@@ -30,7 +30,7 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("(kind = 'unit' AND unit_type IN ('organ', 'school', 'hospital', 'soe', 'social_org')) OR (kind <> 'unit' AND unit_type IS NULL)", name=op.f('ck_organisations_unit_type')),
+    sa.CheckConstraint("(kind = 'unit' AND unit_type IS NOT NULL AND unit_type IN ('organ', 'school', 'hospital', 'soe', 'social_org')) OR (kind <> 'unit' AND unit_type IS NULL)", name=op.f('ck_organisations_unit_type')),
     sa.CheckConstraint("kind IN ('district', 'street', 'community', 'unit')", name=op.f('ck_organisations_kind')),
     sa.ForeignKeyConstraint(['parent_id'], ['organisations.id'], name=op.f('fk_organisations_parent_id_organisations'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisations')),

@@ -1,0 +1,51 @@
+"""Every page loads its assets from this app only: no CDN, no foreign host."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+
+from tests.factories import PASSWORD, make_city, make_membership, make_user
+from tests.test_route_access import ACCESS, ADMIN, PUBLIC, USER, routes
+
+ASSET_RE = re.compile(r"<(?:link|script|img|source|iframe|video|audio|embed)\b[^>]*?\b(?:href|src|srcset)=\"([^\"]+)\"")
+EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
+
+
+def external_assets(html: str) -> list[str]:
+    return [url for url in ASSET_RE.findall(html) if EXTERNAL.match(url)]
+
+
+def _pages(app: Flask, *access: str) -> list[tuple[str, str]]:
+    return [
+        (endpoint, url)
+        for level in access
+        for endpoint, method, url in routes(app, level)
+        if method == "GET" and not endpoint.endswith("static") and not endpoint.startswith("api.")
+    ]
+
+
+def test_every_page_uses_only_local_assets(app: Flask, client, auth):
+    city = make_city()
+    admin = make_user(phone="13800000009", is_admin=True, code="plain")
+    make_membership(admin, city["c1"], "manager")
+    pages = 0
+    for signed_in, levels in ((False, (PUBLIC,)), (True, (USER, ADMIN))):
+        if signed_in:
+            auth.sign_in("13800000009", PASSWORD)
+        for endpoint, url in _pages(app, *levels):
+            response = client.get(url)
+            assert response.status_code == 200, endpoint
+            html = response.get_data(as_text=True)
+            assert external_assets(html) == [], endpoint
+            for asset in ASSET_RE.findall(html):
+                if asset.startswith("/"):
+                    assert client.get(asset).status_code == 200, asset
+            pages += 1
+    assert pages >= len([e for e, a in ACCESS.items() if a != PUBLIC]) // 2
+
+
+def test_the_checker_catches_a_cdn_link():
+    html = '<link rel="stylesheet" href="https://cdn.jsdelivr.net/x.css"><script src="//cdn.example/x.js"></script>'
+    assert external_assets(html) == ["https://cdn.jsdelivr.net/x.css", "//cdn.example/x.js"]

@@ -1,0 +1,124 @@
+"""Every route says who may use it, and the denials are proven for each."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+
+from app.accounts.services import issue_api_token
+from app.db import utcnow
+from app.extensions import db
+from tests.factories import PASSWORD, make_city, make_membership, make_user
+
+PUBLIC, USER, ADMIN, TOKEN = "public", "signed-in user", "admin", "bearer token"
+
+# endpoint -> who may use it. A new route must be added here (a test fails otherwise).
+ACCESS = {
+    "static": PUBLIC,
+    "bootstrap.static": PUBLIC,
+    "main.index": PUBLIC,
+    "main.switch_language": PUBLIC,
+    "main.healthz": PUBLIC,
+    "accounts.sign_up": PUBLIC,
+    "accounts.sign_in": PUBLIC,
+    "accounts.sign_out": PUBLIC,
+    "accounts.settings": USER,
+    "accounts.password": USER,
+    "accounts.tokens": USER,
+    "accounts.revoke_token": USER,
+    "admin.dashboard": ADMIN,
+    "admin.users": ADMIN,
+    "admin.user": ADMIN,
+    "organisations.index": ADMIN,
+    "organisations.create": ADMIN,
+    "organisations.show": ADMIN,
+    "organisations.edit": ADMIN,
+    "organisations.set_member": ADMIN,
+    "organisations.remove_member": ADMIN,
+    "organisations.register": ADMIN,
+    "organisations.registrations": ADMIN,
+    "organisations.decide": ADMIN,
+    "api.create_token": PUBLIC,
+    "api.delete_token": TOKEN,
+    "api.me": TOKEN,
+    "api.openapi": PUBLIC,
+}
+
+ARGUMENTS = {"code": "T-S-01", "membership_id": 1, "registration_id": 1, "token_id": 1, "filename": "css/app.css"}
+ENDPOINT_ARGUMENTS = {("admin.user", "code"): "plain"}
+
+
+def routes(app: Flask, access: str) -> list[tuple[str, str, str]]:
+    found = []
+    for rule in app.url_map.iter_rules():
+        if ACCESS.get(rule.endpoint) != access:
+            continue
+        url = rule.rule
+        for name in rule.arguments:
+            value = ENDPOINT_ARGUMENTS.get((rule.endpoint, name), ARGUMENTS[name])
+            url = re.sub(rf"<(?:\w+:)?{name}>", str(value), url)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, url))
+    return found
+
+
+def test_every_route_is_in_the_access_table(app: Flask):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(ACCESS) == set(), "add the new routes to ACCESS"
+    assert set(ACCESS) - endpoints == set(), "remove routes that no longer exist"
+
+
+def _setup_city(app: Flask) -> None:
+    city = make_city()
+    manager = make_user(name="社区管理员", phone="13800000004", code="manager")
+    make_membership(manager, city["c1"], "manager")  # membership 1
+    make_user(name="普通用户", phone="13800000005", code="plain")
+    db.session.commit()
+
+
+def _call(client, method: str, url: str, **kwargs):
+    if method == "GET":
+        return client.get(url, **kwargs)
+    if method == "POST":
+        return client.post_form(url, {}, **kwargs)
+    return client.open(url, method=method, **kwargs)
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_from_every_user_and_admin_route(app: Flask, client):
+    _setup_city(app)
+    for endpoint, method, url in routes(app, USER) + routes(app, ADMIN):
+        response = _call(client, method, url)
+        assert response.status_code == 302, (endpoint, method, response.status_code)
+        assert "/accounts/sign-in" in response.headers["Location"], (endpoint, method)
+
+
+@pytest.mark.parametrize("login", ["13800000004", "13800000005"], ids=["community manager", "plain user"])
+def test_users_who_are_not_admins_are_refused_every_admin_route(app: Flask, client, auth, login):
+    _setup_city(app)
+    auth.sign_in(login, PASSWORD)
+    for endpoint, method, url in routes(app, ADMIN):
+        response = _call(client, method, url)
+        assert response.status_code == 403, (endpoint, method, response.status_code)
+
+
+def test_admins_reach_every_admin_page(app: Flask, client, auth):
+    _setup_city(app)
+    make_user(phone="13800000009", is_admin=True)
+    auth.sign_in("13800000009", PASSWORD)
+    for endpoint, method, url in routes(app, ADMIN):
+        if method == "GET":
+            assert client.get(url).status_code == 200, endpoint
+
+
+def test_every_token_route_refuses_requests_without_a_valid_token(app: Flask, client):
+    user = make_user(phone="13800000002")
+    issue_api_token(user, now=utcnow(), ttl=timedelta(days=1))
+    db.session.commit()
+    for endpoint, method, url in routes(app, TOKEN):
+        for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+            response = client.open(url, method=method, headers=headers)
+            assert response.status_code == 401, (endpoint, method)
+            assert response.mimetype == "application/problem+json"
