@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp
+PYTEST_ARGS ?= -n 2
 export FLASK_APP := wsgi
 
 .PHONY: run serve test lint format translations extract-messages migrate clean

@@ -26,7 +26,10 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 def pytest_report_header() -> list[str]:
     engines = "SQLite and PostgreSQL" if PG_BASE_URL else "SQLite only (set TEST_DATABASE_URL for PostgreSQL too)"
-    return [f"linli: database engines: {engines}"]
+    from tests.e2e.conftest import SKIP_REASON
+
+    browser = f"SKIPPED, {SKIP_REASON}" if SKIP_REASON else "run in headless chromium"
+    return [f"linli: database engines: {engines}", f"linli: browser tests: {browser}"]
 
 
 @pytest.fixture(scope="session")
@@ -149,3 +152,10 @@ class AuthActions:
 @pytest.fixture
 def auth(client: Client) -> AuthActions:
     return AuthActions(client)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from tests.e2e.conftest import SKIP_REASON
+
+    if SKIP_REASON:
+        terminalreporter.write_line(f"linli: BROWSER TESTS WERE SKIPPED: {SKIP_REASON}", yellow=True, bold=True)
