@@ -32,8 +32,13 @@ run: $(STAMP)-run translations
 	@echo "Linli is at http://127.0.0.1:5000 (Ctrl-C stops it)"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# axe-core (npm) for the accessibility checks in the browser tests; skipped, with the reason, without npm.
+node_modules/.stamp: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the accessibility checks will be reported as skipped"; fi
+
 ## test: install the dev tools, lint, and run the whole suite (PostgreSQL too when TEST_DATABASE_URL is set)
-test: $(STAMP)-dev translations
+test: $(STAMP)-dev translations node_modules/.stamp
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
