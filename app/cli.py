@@ -98,7 +98,7 @@ def demo_load_command() -> None:
     _print_report(report)
     click.echo(_("Demo logins:"))
     for demo in DEMO_LOGINS:
-        click.echo(f"  {demo.role:<34} {demo.name}  {demo.login} / {demo.password}")
+        click.echo(f"  {demo.role}: {demo.name}  {demo.login} / {demo.password}")
 
 
 def register_cli(app: Flask) -> None:

@@ -20,7 +20,7 @@ from app.organisations.services import (
 )
 from tests.factories import make_user
 
-LOGIN_LINE = re.compile(r"^\s+(?P<role>.+?)\s+(?P<name>\S+)\s+(?P<login>\S+) / (?P<password>\S+)$", re.M)
+LOGIN_LINE = re.compile(r"^\s+(?P<role>.+?): (?P<name>\S+)\s+(?P<login>\S+) / (?P<password>\S+)$", re.M)
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ from app.db import transaction
 from app.extensions import db
 from app.organisations.models import Organisation, Registration
 from app.organisations.services import list_memberships
+from app.queries import contains_pattern, page_number, paginate
 
 PER_PAGE = 50
 
@@ -39,18 +40,14 @@ def dashboard() -> str:
 @admin_required
 def users() -> str:
     q = request.args.get("q", "").strip()[:100]
-    page_arg = request.args.get("page", "1")
-    page = max(1, int(page_arg)) if page_arg.isdigit() else 1
     query = select(User)
     if q:
-        pattern = f"%{q}%"
+        pattern = contains_pattern(q)
         query = query.where(
-            or_(User.name.like(pattern), User.phone.like(pattern), User.email.like(pattern), User.code.like(pattern))
+            or_(*(column.ilike(pattern, escape="\\") for column in (User.name, User.phone, User.email, User.code)))
         )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(query.order_by(User.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    pages = max(1, -(-total // PER_PAGE))
-    return render_template("admin/users.html", items=items, q=q, page=page, pages=pages, total=total)
+    page = paginate(db.session, query.order_by(User.id), page=page_number(request.args.get("page")), per_page=PER_PAGE)
+    return render_template("admin/users.html", page=page, q=q)
 
 
 @bp.route("/users/<code>", methods=["GET", "POST"])

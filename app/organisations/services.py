@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from app.accounts.models import User
 from app.domain.errors import DomainError
@@ -23,6 +22,7 @@ from app.domain.organisations import (
 )
 from app.extensions import db
 from app.organisations.models import Membership, Organisation, Registration
+from app.queries import Page, contains_pattern, paginate
 
 ACKNOWLEDGED = RegistrationStatus.ACKNOWLEDGED.value
 
@@ -34,33 +34,21 @@ def get_organisation(code: str) -> Organisation | None:
     return db.session.scalar(select(Organisation).where(Organisation.code == code))
 
 
-@dataclass(frozen=True)
-class OrgPage:
-    items: list[Organisation]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def list_organisations(
     *, kind: str | None = None, parent: Organisation | None = None, q: str = "", page: int = 1, per_page: int = 50
-) -> OrgPage:
+) -> Page[Organisation]:
     query = select(Organisation)
     if kind:
         query = query.where(Organisation.kind == kind)
     if parent is not None:
         query = query.where(Organisation.parent_id == parent.id)
-    if q:
-        pattern = f"%{q.strip()}%"
+    if q.strip():
+        pattern = contains_pattern(q)
         # ilike: LIKE ignores ASCII case on SQLite but not on PostgreSQL.
-        query = query.where(or_(Organisation.name.ilike(pattern), Organisation.code.ilike(pattern)))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(query.order_by(Organisation.code).limit(per_page).offset((page - 1) * per_page))
-    return OrgPage(list(items), total, page, per_page)
+        query = query.where(
+            or_(Organisation.name.ilike(pattern, escape="\\"), Organisation.code.ilike(pattern, escape="\\"))
+        )
+    return paginate(db.session, query.order_by(Organisation.code), page=page, per_page=per_page)
 
 
 def list_possible_parents(kind: OrgKind) -> list[Organisation]:
@@ -289,7 +277,9 @@ def list_registrations(
     unit: Organisation | None = None,
     status: str | None = None,
     user: User | None = None,
-) -> list[Registration]:
+    page: int = 1,
+    per_page: int = 1000,
+) -> Page[Registration]:
     query = select(Registration)
     if community is not None:
         query = query.where(Registration.community_id == community.id)
@@ -299,7 +289,8 @@ def list_registrations(
         query = query.where(Registration.status == status)
     if user is not None:
         query = query.where(Registration.user_id == user.id)
-    return list(db.session.scalars(query.order_by(Registration.created_at.desc(), Registration.id.desc())))
+    query = query.order_by(Registration.created_at.desc(), Registration.id.desc())
+    return paginate(db.session, query, page=page, per_page=per_page)
 
 
 def list_user_registrations(user: User) -> Sequence[Registration]:

@@ -47,7 +47,10 @@ from app.organisations.services import (
     save_organisation,
     set_membership,
 )
+from app.queries import page_number
 from app.urls import safe_local_path
+
+SHOWN_REGISTRATIONS = 20
 
 
 def _organisation_or_404(code: str) -> Organisation:
@@ -57,11 +60,6 @@ def _organisation_or_404(code: str) -> Organisation:
     return org
 
 
-def _page_arg() -> int:
-    value = request.args.get("page", "1")
-    return max(1, int(value)) if value.isdigit() else 1
-
-
 @bp.route("/")
 @admin_required
 def index() -> str:
@@ -69,7 +67,7 @@ def index() -> str:
     if kind not in KIND_LABELS:
         kind = ""
     q = request.args.get("q", "").strip()[:100]
-    page = list_organisations(kind=kind or None, q=q, page=_page_arg())
+    page = list_organisations(kind=kind or None, q=q, page=page_number(request.args.get("page")))
     return render_template("organisations/index.html", page=page, kind=kind, q=q)
 
 
@@ -141,12 +139,13 @@ def edit(code: str) -> str | Response:
 @admin_required
 def show(code: str) -> str:
     org = _organisation_or_404(code)
+    # The newest few; the registrations page lists them all, page by page.
     registrations = (
-        list_registrations(community=org)
+        list_registrations(community=org, per_page=SHOWN_REGISTRATIONS)
         if org.kind == OrgKind.COMMUNITY.value
-        else list_registrations(unit=org)
+        else list_registrations(unit=org, per_page=SHOWN_REGISTRATIONS)
         if org.kind == OrgKind.UNIT.value
-        else []
+        else None
     )
     unit_form = UnitRegistrationForm()
     if org.kind == OrgKind.UNIT.value:
@@ -156,7 +155,8 @@ def show(code: str) -> str:
         "organisations/show.html",
         org=org,
         members=list_members(org),
-        registrations=registrations,
+        registrations=registrations.items if registrations else [],
+        registrations_total=registrations.total if registrations else 0,
         membership_form=MembershipForm(),
         remove_form=RemoveMembershipForm(),
         unit_form=unit_form,
@@ -228,12 +228,16 @@ def registrations() -> str:
     if status not in STATUS_LABELS:
         status = ""
     community = get_organisation(request.args.get("community", "")) if request.args.get("community") else None
-    items = list_registrations(community=community, status=status or None)
+    unit = get_organisation(request.args.get("unit", "")) if request.args.get("unit") else None
+    page = list_registrations(
+        community=community, unit=unit, status=status or None, page=page_number(request.args.get("page")), per_page=50
+    )
     return render_template(
         "organisations/registrations.html",
-        items=items,
+        page=page,
         status=status,
         community=community,
+        unit=unit,
         decision_form=RegistrationDecisionForm(),
     )
 

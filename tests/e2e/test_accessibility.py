@@ -28,9 +28,7 @@ ADMIN_PAGES = [
     "/organisations/U-GYYZ/edit",
 ]
 
-pytestmark = pytest.mark.skipif(
-    not AXE.exists(), reason="axe-core is not installed (npm install; .ci/run does this)"
-)
+pytestmark = pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm install; .ci/run does this)")
 
 
 @pytest.fixture
@@ -45,9 +43,7 @@ def audited(browser, live_server) -> Iterator[Page]:
 
 def violations(page: Page) -> list[str]:
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
-    )
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
     return [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.messages import message_for
 from app.organisations.models import Membership, Organisation, Registration
 from app.organisations.services import register_resident, register_unit
-from tests.factories import PASSWORD, make_admin, make_city, make_membership, make_user
+from tests.factories import PASSWORD, make_admin, make_city, make_membership, make_org, make_user
 
 
 @pytest.fixture
@@ -642,3 +642,24 @@ def test_the_same_request_by_an_admin_is_accepted(client, auth, admin, world, en
     assert response.status_code in (200, 302)
     if method == "POST":
         assert snapshot() != before
+
+
+def test_registrations_list_is_paginated_and_filters_by_unit(client, auth):
+    from app.organisations.services import register_unit
+
+    make_user(name="管理员", phone="13800000099", is_admin=True, code="pager-admin")
+    auth.sign_in("13800000099", PASSWORD)
+    community = make_org("PG-C", kind="community", parent=make_org("PG-S", kind="street", parent=make_org("PG")))
+    for n in range(60):
+        register_unit(make_org(f"PG-U{n:02d}", kind="unit"), community, applicant=None)
+    db.session.commit()
+    first = client.get("/organisations/registrations?community=PG-C").get_data(as_text=True)
+    assert first.count("保存处理结果") == 50
+    assert (
+        client.get("/organisations/registrations?community=PG-C&page=2").get_data(as_text=True).count("保存处理结果")
+        == 10
+    )
+    only = client.get("/organisations/registrations?unit=PG-U07").get_data(as_text=True)
+    assert only.count("保存处理结果") == 1
+    page = client.get("/organisations/PG-C").get_data(as_text=True)
+    assert page.count("保存处理结果") == 20 and "/organisations/registrations?community=PG-C" in page

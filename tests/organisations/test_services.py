@@ -541,10 +541,10 @@ def test_list_registrations_filters_by_community_status_and_unit(city):
     pending = register_resident(resident, city["c2"])
     db.session.commit()
 
-    assert list_registrations(community=city["c2"]) == [pending]
-    assert list_registrations(status="pending") == [pending]
-    assert [r.unit for r in list_registrations(unit=city["unit"])] == [city["unit"]]
-    assert list_registrations(user=resident) == [pending]
+    assert list_registrations(community=city["c2"]).items == [pending]
+    assert list_registrations(status="pending").items == [pending]
+    assert [r.unit for r in list_registrations(unit=city["unit"]).items] == [city["unit"]]
+    assert list_registrations(user=resident).items == [pending]
 
 
 # --- database constraints ----------------------------------------------------
