@@ -71,12 +71,14 @@ def _register_blueprints(app: Flask, csrf: Any) -> None:
     from app.accounts import bp as accounts_bp
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
+    from app.directory import bp as directory_bp
     from app.main import bp as main_bp
     from app.organisations import bp as organisations_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organisations_bp)
+    app.register_blueprint(directory_bp)
     app.register_blueprint(admin_bp)
     # The API authenticates by bearer token only, never by cookie, so a forged
     # cross-site form cannot act through it.

@@ -34,6 +34,7 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = "translations"
     LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    PHOTO_MAX_BYTES = 8 * 1024 * 1024
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

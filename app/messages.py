@@ -29,6 +29,17 @@ MESSAGES = {
     "not_a_unit": _l("Choose a unit."),
     "not_a_community": _l("Choose a community."),
     "already_registered": _l("This registration already exists."),
+    "invalid_owner": _l("Choose an organisation you manage."),
+    "capacity_out_of_range": _l("Capacity must be between 1 and 100000."),
+    "slot_not_dividing_day": _l("The slot length must divide a day evenly (e.g. 15, 30, 60 or 120 minutes)."),
+    "not_multiple_of_slot": _l("Use a whole number of slots, at least one."),
+    "max_below_min": _l("The longest booking cannot be shorter than the shortest."),
+    "out_of_range": _l("This value is out of range."),
+    "value_too_large": _l("This value is too large."),
+    "unknown_timezone": _l("Use a time zone name such as Asia/Shanghai."),
+    "coordinates_incomplete": _l("Give both latitude and longitude, or neither."),
+    "invalid_time": _l("Use a time such as 08:30."),
+    "invalid_filter": _l("A filter value is not known."),
     "user_not_found": _l("No user has this phone number or email."),
     "bad_credentials": _l("The login or the password is not correct."),
     "unauthorized": _l("Sign in first: send a valid bearer token."),
@@ -40,6 +51,10 @@ MESSAGES = {
     "csrf_failed": _l("The form expired or was sent from elsewhere. Reload the page and try again."),
     "server_error": _l("Something went wrong on our side. It has been logged; please try again later."),
     "too_large": _l("The upload is too large."),
+    "unsupported_image": _l("This file is not a photo Linli can use. Upload a JPEG, PNG or WebP image."),
+    "image_too_large": _l("This photo is too large. Upload a smaller one."),
+    "too_many_photos": _l("This resource has the most photos it may have. Remove one to add another."),
+    "caption_too_long": _l("Use at most 200 characters for the caption."),
 }
 
 

@@ -47,6 +47,13 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """Leave the engines' own full-text machinery (virtual tables, expression indexes) alone."""
+    from app.directory.models import is_search_index
+
+    return not is_search_index(name)
+
+
 def get_metadata():
     if hasattr(target_db, "metadatas"):
         return target_db.metadatas[None]
@@ -66,7 +73,13 @@ def run_migrations_offline():
 
     """
     url = config.get_main_option("sqlalchemy.url")
-    context.configure(url=url, target_metadata=get_metadata(), literal_binds=True, render_item=render_item)
+    context.configure(
+        url=url,
+        target_metadata=get_metadata(),
+        literal_binds=True,
+        render_item=render_item,
+        include_name=include_name,
+    )
 
     with context.begin_transaction():
         context.run_migrations()
@@ -97,7 +110,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), render_item=render_item, **conf_args)
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            render_item=render_item,
+            include_name=include_name,
+            **conf_args,
+        )
 
         with context.begin_transaction():
             context.run_migrations()

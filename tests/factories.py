@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import itertools
+from typing import Any
+
+from PIL import Image
 
 from app.accounts.models import User
 from app.accounts.services import hash_password
 from app.db import utcnow
+from app.directory.models import Resource, ResourcePhoto
+from app.directory.photos import add_photo
+from app.directory.services import ResourceFields, save_resource
 from app.extensions import db
 from app.organisations.models import Membership, Organisation, Registration
 from app.organisations.services import decide_registration, register_resident, register_unit, set_membership
@@ -94,3 +101,24 @@ def make_resident(user: User, community: Organisation, *, party_member: bool = F
 
 def acknowledge(registration: Registration) -> Registration:
     return decide_registration(registration, "acknowledged", by=None, now=utcnow())
+
+
+def make_resource(
+    code: str, owner: Organisation, *, name: str | None = None, kind: str = "sports_venue", **fields: Any
+) -> Resource:
+    """A resource saved through the service (search text and audit trail included)."""
+    fields.setdefault("capacity", 1)
+    resource = save_resource(
+        None, ResourceFields(code=code, owner=owner, name=name or code, kind=kind, **fields), actor=None, now=utcnow()
+    )
+    db.session.commit()
+    return resource
+
+
+def make_photo(resource: Resource, *, caption: str = "正门") -> ResourcePhoto:
+    """A small real JPEG photo, uploaded through the service."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (140, 28, 19)).save(buffer, "JPEG")
+    photo = add_photo(resource, buffer.getvalue(), caption, actor=None, now=utcnow(), max_bytes=8 * 1024 * 1024)
+    db.session.commit()
+    return photo

@@ -11,9 +11,11 @@ from flask import Flask
 from app.accounts.services import issue_api_token
 from app.db import utcnow
 from app.extensions import db
-from tests.factories import PASSWORD, make_city, make_membership, make_user
+from tests.factories import PASSWORD, make_city, make_membership, make_photo, make_resource, make_user
 
 PUBLIC, USER, ADMIN, TOKEN = "public", "signed-in user", "admin", "bearer token"
+# Managers of the owning organisation (and admins); others are refused with 403.
+MANAGER = "manager of the owner"
 
 # endpoint -> who may use it. A new route must be added here (a test fails otherwise).
 ACCESS = {
@@ -41,14 +43,39 @@ ACCESS = {
     "organisations.register": ADMIN,
     "organisations.registrations": ADMIN,
     "organisations.decide": ADMIN,
+    "directory.index": PUBLIC,
+    "directory.show": PUBLIC,
+    "directory.mine": USER,
+    "directory.create": MANAGER,
+    "directory.edit": MANAGER,
+    "directory.manage": MANAGER,
+    "directory.toggle_active": MANAGER,
+    "directory.upload_photo": MANAGER,
+    "directory.remove_photo": MANAGER,
+    "directory.photo": PUBLIC,
+    "directory.photo_thumbnail": PUBLIC,
+    "directory.qr_svg": PUBLIC,
+    "directory.qr_png": PUBLIC,
+    "directory.poster": PUBLIC,
+    "api.resources": PUBLIC,
+    "api.resource": PUBLIC,
     "api.create_token": PUBLIC,
     "api.delete_token": TOKEN,
     "api.me": TOKEN,
     "api.openapi": PUBLIC,
 }
 
-ARGUMENTS = {"code": "T-S-01", "membership_id": 1, "registration_id": 1, "token_id": 1, "filename": "css/app.css"}
+ARGUMENTS = {
+    "code": "T-S-01",
+    "membership_id": 1,
+    "registration_id": 1,
+    "token_id": 1,
+    "photo_id": 1,
+    "filename": "css/app.css",
+}
 ENDPOINT_ARGUMENTS = {("admin.user", "code"): "plain"}
+# Directory routes take a resource code: the community T-S-01's parking lot.
+RESOURCE_CODE = "T-S-01-P1"
 
 
 def routes(app: Flask, access: str) -> list[tuple[str, str, str]]:
@@ -59,6 +86,8 @@ def routes(app: Flask, access: str) -> list[tuple[str, str, str]]:
         url = rule.rule
         for name in rule.arguments:
             value = ENDPOINT_ARGUMENTS.get((rule.endpoint, name), ARGUMENTS[name])
+            if rule.endpoint.startswith("directory.") and name == "code":
+                value = RESOURCE_CODE
             url = re.sub(rf"<(?:\w+:)?{name}>", str(value), url)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((rule.endpoint, method, url))
@@ -76,6 +105,7 @@ def _setup_city(app: Flask) -> None:
     manager = make_user(name="社区管理员", phone="13800000004", code="manager")
     make_membership(manager, city["c1"], "manager")  # membership 1
     make_user(name="普通用户", phone="13800000005", code="plain")
+    make_photo(make_resource(RESOURCE_CODE, city["c1"], name="一号社区停车场", kind="parking", capacity=40))
     db.session.commit()
 
 
@@ -89,7 +119,7 @@ def _call(client, method: str, url: str, **kwargs):
 
 def test_anonymous_visitors_are_sent_to_sign_in_from_every_user_and_admin_route(app: Flask, client):
     _setup_city(app)
-    for endpoint, method, url in routes(app, USER) + routes(app, ADMIN):
+    for endpoint, method, url in routes(app, USER) + routes(app, ADMIN) + routes(app, MANAGER):
         response = _call(client, method, url)
         assert response.status_code == 302, (endpoint, method, response.status_code)
         assert "/accounts/sign-in" in response.headers["Location"], (endpoint, method)
@@ -102,6 +132,22 @@ def test_users_who_are_not_admins_are_refused_every_admin_route(app: Flask, clie
     for endpoint, method, url in routes(app, ADMIN):
         response = _call(client, method, url)
         assert response.status_code == 403, (endpoint, method, response.status_code)
+
+
+def test_users_who_do_not_manage_the_owner_are_refused_every_manager_route(app: Flask, client, auth):
+    _setup_city(app)
+    auth.sign_in("13800000005", PASSWORD)
+    for endpoint, method, url in routes(app, MANAGER):
+        response = _call(client, method, url)
+        assert response.status_code == 403, (endpoint, method, response.status_code)
+
+
+def test_managers_reach_the_pages_of_their_resources(app: Flask, client, auth):
+    _setup_city(app)
+    auth.sign_in("13800000004", PASSWORD)
+    for endpoint, method, url in routes(app, MANAGER):
+        if method == "GET":
+            assert client.get(url).status_code == 200, endpoint
 
 
 def test_admins_reach_every_admin_page(app: Flask, client, auth):

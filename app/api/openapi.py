@@ -18,6 +18,65 @@ def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 SCHEMAS: dict[str, Any] = {
+    "Policy": {
+        "type": "object",
+        "properties": {
+            "slot_minutes": {"type": "integer"},
+            "min_minutes": {"type": "integer"},
+            "max_minutes": {"type": "integer"},
+            "book_ahead_days": {"type": "integer"},
+            "release_time": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+            "buffer_minutes": {"type": "integer"},
+            "requires_approval": {"type": "boolean"},
+            "checkin_required": {"type": "boolean"},
+            "checkin_grace_minutes": {"type": "integer"},
+            "cancel_before_minutes": {"type": "integer"},
+        },
+    },
+    "Resource": {
+        "type": "object",
+        "required": ["code", "name", "kind", "owner", "capacity", "policy"],
+        "properties": {
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "kind": {
+                "type": "string",
+                "enum": ["activity_centre", "plaza", "theatre", "sports_venue", "meeting_room", "parking"],
+            },
+            "owner": {
+                "type": "object",
+                "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"}},
+            },
+            "address": {"type": "string"},
+            "latitude": {"type": ["number", "null"]},
+            "longitude": {"type": ["number", "null"]},
+            "capacity": {"type": "integer", "minimum": 1},
+            "unit_label": {"type": "string", "description": "What the capacity counts: 车位, 场地, 座位, 间…"},
+            "description": {"type": "string"},
+            "amenities": {"type": "array", "items": {"type": "string"}},
+            "timezone": {"type": "string"},
+            "active": {"type": "boolean"},
+            "policy": _ref("Policy"),
+            "links": {
+                "type": "object",
+                "properties": {
+                    "page": {"type": "string", "format": "uri"},
+                    "poster": {"type": "string", "format": "uri"},
+                    "qr": {"type": "string", "format": "uri"},
+                },
+            },
+            "updated_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "ResourcePage": {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": _ref("Resource")},
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+        },
+    },
     "Problem": {
         "type": "object",
         "description": "RFC 9457 problem details with a stable machine-readable code.",
@@ -121,6 +180,43 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "The signed-in user, their organisations and registrations",
             "responses": {"200": _json("The user.", _ref("Me")), "401": _problem("No valid token.")},
+        }
+    },
+    "/resources": {
+        "get": {
+            "summary": "Search the shared directory (Chinese text works: 停车, 体育)",
+            "security": [],
+            "parameters": [
+                {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Words to find."},
+                {"name": "kind", "in": "query", "schema": {"type": "string"}},
+                {
+                    "name": "community",
+                    "in": "query",
+                    "schema": {"type": "string"},
+                    "description": "An area's code: a community, street or district.",
+                },
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                {
+                    "name": "per_page",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                },
+            ],
+            "responses": {
+                "200": _json("Active resources, best matches first.", _ref("ResourcePage")),
+                "422": _problem("A filter is not valid (`invalid_filter`)."),
+            },
+        }
+    },
+    "/resources/{code}": {
+        "get": {
+            "summary": "One resource with its booking policy",
+            "security": [],
+            "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {
+                "200": _json("The resource.", _ref("Resource")),
+                "404": _problem("No active resource has this code (`not_found`)."),
+            },
         }
     },
     "/openapi.json": {

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.accounts.models import User
+from app.directory.models import Resource
 from app.organisations.models import Membership, Registration
 
 DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
@@ -50,4 +52,43 @@ def me_json(
         "residence": {"community": residence.community.code, "status": residence.status} if residence else None,
         "memberships": [{"org": m.organisation.code, "role": m.role} for m in memberships],
         "registrations": [registration_json(r) for r in registrations],
+    }
+
+
+def resource_json(resource: Resource, *, external_url: Callable[..., str]) -> dict[str, Any]:
+    """A resource as API.md describes it; URLs are absolute."""
+    policy = resource.policy
+    owner = resource.owner
+    return {
+        "code": resource.code,
+        "name": resource.name,
+        "kind": resource.kind,
+        "owner": {"code": owner.code, "name": owner.name, "kind": owner.kind},
+        "address": resource.address,
+        "latitude": resource.latitude,
+        "longitude": resource.longitude,
+        "capacity": resource.capacity,
+        "unit_label": resource.unit_label,
+        "description": resource.description,
+        "amenities": list(resource.amenities or []),
+        "timezone": resource.timezone,
+        "active": resource.active,
+        "policy": {
+            "slot_minutes": policy.slot_minutes,
+            "min_minutes": policy.min_minutes,
+            "max_minutes": policy.max_minutes,
+            "book_ahead_days": policy.book_ahead_days,
+            "release_time": policy.release_time.strftime("%H:%M"),
+            "buffer_minutes": policy.buffer_minutes,
+            "requires_approval": policy.requires_approval,
+            "checkin_required": policy.checkin_required,
+            "checkin_grace_minutes": policy.checkin_grace_minutes,
+            "cancel_before_minutes": policy.cancel_before_minutes,
+        },
+        "links": {
+            "page": external_url("directory.show", code=resource.code),
+            "poster": external_url("directory.poster", code=resource.code),
+            "qr": external_url("directory.qr_svg", code=resource.code),
+        },
+        "updated_at": rfc3339(resource.updated_at, ZoneInfo(resource.timezone)),
     }

@@ -88,6 +88,8 @@ class Registration(db.Model):
         ),
         CheckConstraint("status <> 'acknowledged' OR receipt IS NOT NULL", name="receipt_when_acknowledged"),
         # A unit has one live registration per community; a person one residence.
+        # Which units are registered in an area: the directory's area filter.
+        Index("ix_registrations_area", "community_id", "kind", "status"),
         Index(
             "uq_registrations_live_unit",
             "unit_id",

@@ -1,0 +1,1 @@
+"""Benchmarks and the synthetic city they run on; results in docs/benchmarks.md."""
