@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NoReturn
 
 import click
@@ -56,7 +57,7 @@ def _print_report(report: ImportReport) -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check the file and report, but write nothing.")
 def import_command(path: str, dry_run: bool) -> None:
-    """Import organisations, users and the workday calendar from a JSON or YAML file."""
+    """Import organisations, users, resources and the workday calendar from a JSON or YAML file."""
     try:
         doc = read_file(path)
         with transaction(db.session):
@@ -70,6 +71,22 @@ def import_command(path: str, dry_run: bool) -> None:
     except ImportRefused as refused:
         _print_refusal(refused)
     _print_report(report)
+
+
+@directory_cli.command("export")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, writable=True))
+def export_command(path: str | None) -> None:
+    """Write the whole directory as the district's CSV spreadsheet, to FILE or to standard output."""
+    from app.directory.bulk import list_all_resources
+    from app.directory.spreadsheet import export_csv
+
+    resources = list_all_resources()
+    data = export_csv(resources).encode("utf-8")
+    if path is None:
+        click.echo(data, nl=False)  # bytes go out as they are, whatever the terminal's encoding
+        return
+    Path(path).write_bytes(data)
+    click.echo(_("%(count)s resources written to %(file)s.", count=len(resources), file=path), err=True)
 
 
 def _print_refusal(refused: ImportRefused) -> NoReturn:

@@ -127,13 +127,132 @@ USERS: list[dict[str, Any]] = [
     },
 ]
 
+PARKING_POLICY = {"slot_minutes": 30, "min_minutes": 30, "max_minutes": 600, "book_ahead_days": 30}
+COURT_POLICY = {
+    "slot_minutes": 60,
+    "min_minutes": 60,
+    "max_minutes": 120,
+    "book_ahead_days": 7,
+    "release_time": "08:00",
+    "checkin_required": True,
+    "checkin_grace_minutes": 15,
+}
+ROOM_POLICY = {
+    "slot_minutes": 30,
+    "min_minutes": 30,
+    "max_minutes": 240,
+    "book_ahead_days": 14,
+    "requires_approval": True,
+}
+
+RESOURCES: list[dict[str, Any]] = [
+    {
+        "code": "LZ-DB-01-P1",
+        "name": "东坝社区公共停车场",
+        "kind": "parking",
+        "owner": "LZ-DB-01",
+        "capacity": 40,
+        "unit_label": "车位",
+        "address": "利州区东坝街道东坝路 18 号",
+        "amenities": ["监控", "夜间照明"],
+        "description": "工作日白天向报到单位免费开放，其余时间向本社区居民开放。",
+        "policy": PARKING_POLICY,
+    },
+    {
+        "code": "LZ-DB-01-AC1",
+        "name": "东坝社区党群服务中心活动室",
+        "kind": "activity_centre",
+        "owner": "LZ-DB-01",
+        "capacity": 2,
+        "unit_label": "间",
+        "address": "利州区东坝街道东坝路 20 号",
+        "amenities": ["空调", "投影仪"],
+        "policy": ROOM_POLICY,
+    },
+    {
+        "code": "LZ-DB-01-PL1",
+        "name": "东坝社区休闲广场",
+        "kind": "plaza",
+        "owner": "LZ-DB-01",
+        "capacity": 1,
+        "unit_label": "处",
+        "address": "利州区东坝街道滨河路",
+        "amenities": ["音响接口", "无障碍通道"],
+        "policy": {"slot_minutes": 60, "min_minutes": 60, "max_minutes": 180, "book_ahead_days": 14},
+    },
+    {
+        "code": "U-GYYZ-SV1",
+        "name": "广元市第一中学体育场",
+        "kind": "sports_venue",
+        "owner": "U-GYYZ",
+        "capacity": 4,
+        "unit_label": "场地",
+        "address": "利州区东坝街道学府路 1 号",
+        "amenities": ["灯光", "更衣室", "饮水点"],
+        "description": "工作日 18:00–21:30 和休息日向报到社区居民免费开放。",
+        "policy": COURT_POLICY,
+    },
+    {
+        "code": "U-GYYZ-TH1",
+        "name": "广元市第一中学礼堂",
+        "kind": "theatre",
+        "owner": "U-GYYZ",
+        "capacity": 600,
+        "unit_label": "座位",
+        "address": "利州区东坝街道学府路 1 号",
+        "policy": ROOM_POLICY,
+    },
+    {
+        "code": "U-LZSY-SV1",
+        "name": "利州区实验小学篮球场",
+        "kind": "sports_venue",
+        "owner": "U-LZSY",
+        "capacity": 2,
+        "unit_label": "场地",
+        "address": "利州区嘉陵街道嘉陵路 66 号",
+        "amenities": ["灯光"],
+        "policy": COURT_POLICY,
+    },
+    {
+        "code": "U-LZJG-M1",
+        "name": "利州区机关事务服务中心视频会议室",
+        "kind": "meeting_room",
+        "owner": "U-LZJG",
+        "capacity": 1,
+        "unit_label": "间",
+        "address": "利州区东坝街道政府街 2 号",
+        "amenities": ["视频会议", "投影仪"],
+        "policy": ROOM_POLICY,
+    },
+    {
+        "code": "LZ-JL-01-P1",
+        "name": "嘉陵社区公共停车场",
+        "kind": "parking",
+        "owner": "LZ-JL-01",
+        "capacity": 25,
+        "unit_label": "车位",
+        "address": "利州区嘉陵街道嘉陵路 12 号",
+        "policy": PARKING_POLICY,
+    },
+    {
+        "code": "U-LZRMYY-P1",
+        "name": "利州区人民医院职工停车场",
+        "kind": "parking",
+        "owner": "U-LZRMYY",
+        "capacity": 30,
+        "unit_label": "车位",
+        "address": "利州区嘉陵街道万缘路 9 号",
+        "policy": PARKING_POLICY,
+    },
+]
+
 CALENDAR: list[dict[str, Any]] = [
     {"date": "2027-01-01", "workday": False, "name": "元旦"},
 ]
 
 
 def demo_document() -> dict[str, Any]:
-    return {"calendar": CALENDAR, "organisations": ORGANISATIONS, "users": USERS}
+    return {"calendar": CALENDAR, "organisations": ORGANISATIONS, "users": USERS, "resources": RESOURCES}
 
 
 def load_demo(*, now: datetime) -> ImportReport:

@@ -8,9 +8,11 @@ path in the file, and nothing is written.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,9 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.accounts.services import hash_password, password_matches
+from app.directory.bulk import save_fields
+from app.directory.labels import DEFAULT_UNIT_LABELS
+from app.directory.services import ResourceFields
 from app.domain.errors import DomainError
 from app.domain.logins import check_password, parse_login
 from app.domain.organisations import (
@@ -32,6 +37,17 @@ from app.domain.organisations import (
     Role,
     UnitType,
     check_code,
+)
+from app.domain.resources import (
+    DEFAULT_TIMEZONE,
+    RESERVED_RESOURCE_CODES,
+    Policy,
+    ResourceKind,
+    check_capacity,
+    check_coordinates,
+    check_policy,
+    check_timezone,
+    normalise_tags,
 )
 from app.domain.workdays import DaySource
 from app.extensions import db
@@ -63,6 +79,37 @@ USER_FIELDS = {
     "memberships",
     "admin",
 }
+RESOURCE_FIELDS = {
+    "code",
+    "name",
+    "kind",
+    "owner",
+    "capacity",
+    "unit_label",
+    "address",
+    "timezone",
+    "latitude",
+    "longitude",
+    "description",
+    "amenities",
+    "active",
+    "policy",
+    "windows",
+    "closures",
+}
+RESOURCE_OWNER_KINDS = (OrgKind.COMMUNITY.value, OrgKind.UNIT.value, OrgKind.STREET.value)
+POLICY_MINUTES = (
+    "slot_minutes",
+    "min_minutes",
+    "max_minutes",
+    "book_ahead_days",
+    "buffer_minutes",
+    "checkin_grace_minutes",
+    "cancel_before_minutes",
+)
+POLICY_FLAGS = ("requires_approval", "checkin_required")
+POLICY_FIELDS = {*POLICY_MINUTES, *POLICY_FLAGS, "release_time"}
+TIME_RE = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 
 
 class ImportRefused(Exception):  # noqa: N818 - a refusal, not an error in the program
@@ -88,11 +135,19 @@ class ImportReport:
 
 
 class _JsonLikeYamlLoader(yaml.SafeLoader):
-    """YAML read into what JSON would give: an unquoted 2026-12-31 stays text, as the checks expect."""
+    """YAML read into what JSON would give: an unquoted 2026-12-31 or 17:30 stays text, as the checks expect."""
+
+
+def _without_base_60(tag: str, regexp: re.Pattern[str]) -> re.Pattern[str]:
+    # YAML 1.1 reads 17:30 as the base-60 integer 1050 (and 1:30.5 as a float);
+    # no number in an import file has a colon, so a colon means text.
+    if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        return re.compile(r"(?![^:]*:)" + regexp.pattern, regexp.flags)
+    return regexp
 
 
 _JsonLikeYamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, _without_base_60(tag, regexp)) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
@@ -127,6 +182,26 @@ def read_file(path: str | Path) -> Any:
 def _one_of(value: Any, choices: type[StrEnum]) -> bool:
     # A file may hold a list or an object where text belongs; those are unhashable.
     return isinstance(value, str) and value in {c.value for c in choices}
+
+
+def _whole_number(value: Any) -> bool:
+    # JSON true is an int to Python; a flag is not a count.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return False
+
+
+def _parse_time(value: Any) -> time | None:
+    """A local wall-clock time written HH:MM, or None."""
+    match = TIME_RE.fullmatch(value) if isinstance(value, str) else None
+    return time(int(match.group(1)), int(match.group(2))) if match else None
 
 
 class _Checker:
@@ -189,8 +264,7 @@ class _Checker:
         self.check_calendar()
         self.check_organisations()
         self.check_users()
-        if self.doc.get("resources"):
-            self.add("resources", _("resources cannot be imported by this version yet"))
+        self.check_resources()
         return self.problems
 
     def check_calendar(self) -> None:
@@ -386,6 +460,127 @@ class _Checker:
                         ),
                     )
 
+    def check_resources(self) -> None:
+        codes: set[str] = set()
+        for i, row in enumerate(self.section("resources")):
+            path = f"resources[{i}]"
+            if not isinstance(row, dict):
+                self.add(path, _("must be an object"))
+                continue
+            self.unknown_fields(row, RESOURCE_FIELDS, path)
+            code = row.get("code")
+            try:
+                check_code(code if isinstance(code, str) else "", reserved=RESERVED_RESOURCE_CODES)
+            except DomainError as error:
+                reason = message_for(error.code)
+                self.add(f"{path}.code", _('"%(value)s" is not a valid code', value=code) + f" ({reason})")
+            else:
+                if code in codes:
+                    self.add(f"{path}.code", _("%(value)s appears twice", value=code))
+                codes.add(code)
+            name = self.text(row, "name", path, required=True, max_length=200)
+            if name is not None and not name.strip():
+                self.add(f"{path}.name", _("is required"))
+            kind = row.get("kind")
+            if not _one_of(kind, ResourceKind):
+                self.add(
+                    f"{path}.kind",
+                    _(
+                        '"%(value)s" is not one of %(choices)s',
+                        value=kind,
+                        choices=", ".join(k.value for k in ResourceKind),
+                    ),
+                )
+            self.check_owner(row.get("owner"), f"{path}.owner")
+            capacity = row.get("capacity")
+            if capacity is None:
+                self.add(f"{path}.capacity", _("is required"))
+            elif not _whole_number(capacity):
+                self.add(f"{path}.capacity", _("must be a whole number"))
+            else:
+                self.domain_check(path, check_capacity, capacity)
+            self.text(row, "unit_label", path, required=False, max_length=20)
+            self.text(row, "address", path, required=False, max_length=300)
+            self.text(row, "description", path, required=False, max_length=5000)
+            timezone = self.text(row, "timezone", path, required=False, max_length=64)
+            if timezone is not None:
+                self.domain_check(path, check_timezone, timezone)
+            coordinates = [row.get("latitude"), row.get("longitude")]
+            for key, value in zip(("latitude", "longitude"), coordinates, strict=True):
+                if value is not None and not _number(value):
+                    self.add(f"{path}.{key}", _("must be a number"))
+            if all(value is None or _number(value) for value in coordinates):
+                self.domain_check(path, check_coordinates, *coordinates)
+            amenities = row.get("amenities")
+            if amenities is not None and not (
+                isinstance(amenities, list) and all(isinstance(tag, str) for tag in amenities)
+            ):
+                self.add(f"{path}.amenities", _("must be a list of text"))
+            self.boolean(row, "active", path)
+            self.check_policy(row.get("policy"), f"{path}.policy")
+            for key, message in (
+                ("windows", _("windows cannot be imported by this version yet")),
+                ("closures", _("closures cannot be imported by this version yet")),
+            ):
+                value = row.get(key)
+                if value is None or value == []:
+                    continue
+                self.add(f"{path}.{key}", message if isinstance(value, list) else _("must be a list"))
+
+    def check_owner(self, owner: Any, path: str) -> None:
+        if owner is None:
+            self.add(path, _("is required"))
+            return
+        owner_kind = self.org_kind(owner)
+        if owner_kind is None:
+            self.add(path, _('"%(value)s" is not an organisation in the file or the database', value=owner))
+        elif owner_kind not in RESOURCE_OWNER_KINDS:
+            self.add(
+                path,
+                _(
+                    "%(code)s is a %(kind)s; resources belong to a community, a unit or a street",
+                    code=owner,
+                    kind=owner_kind,
+                ),
+            )
+
+    def check_policy(self, policy: Any, path: str) -> None:
+        if policy is None:
+            return
+        if not isinstance(policy, dict):
+            self.add(path, _("must be an object"))
+            return
+        self.unknown_fields(policy, POLICY_FIELDS, path)
+        values: dict[str, Any] = {}
+        for key in POLICY_MINUTES:
+            if key in policy:
+                if _whole_number(policy[key]):
+                    values[key] = policy[key]
+                else:
+                    self.add(f"{path}.{key}", _("must be a whole number"))
+        for key in POLICY_FLAGS:
+            if key in policy:
+                if isinstance(policy[key], bool):
+                    values[key] = policy[key]
+                else:
+                    self.add(f"{path}.{key}", _("must be true or false"))
+        if "release_time" in policy:
+            release = _parse_time(policy["release_time"])
+            if release is None:
+                self.add(f"{path}.release_time", _('"%(value)s" is not a time (HH:MM)', value=policy["release_time"]))
+            else:
+                values["release_time"] = release
+        if len(values) == len(set(policy) & POLICY_FIELDS):
+            # The rules between fields (min against slot, ...) only mean something once each field is readable.
+            self.domain_check(path, check_policy, Policy(**values))
+
+    def domain_check(self, path: str, check: Any, *args: Any) -> None:
+        """Run a domain check; its error goes under the field it names."""
+        try:
+            check(*args)
+        except DomainError as error:
+            self.add(f"{path}.{error.field}" if error.field else path, message_for(error.code))
+
 
 def check_document(doc: Any) -> list[str]:
     """Every problem of the document, by path; an empty list means it can be imported."""
@@ -426,6 +621,7 @@ class _Writer:
         self.write_calendar()
         self.write_organisations()
         self.write_users()
+        self.write_resources()
 
     def write_calendar(self) -> None:
         imported = select(CalendarDay).where(CalendarDay.source == DaySource.IMPORT.value)
@@ -527,6 +723,43 @@ class _Writer:
             changed = True
         assert registration.kind == RegistrationKind.RESIDENT.value
         return changed
+
+    def write_resources(self) -> None:
+        for i, row in enumerate(self.doc.get("resources") or []):
+            fields = _resource_fields(row, self.org(row["owner"]))
+            try:
+                # Through the service, as a manager's edit goes: audit trail and search text included.
+                outcome = save_fields(fields, actor=None, now=self.now)
+            except DomainError as error:
+                # The checks above should have caught it; refuse the file rather than fail half-way.
+                path = f"resources[{i}]" + (f".{error.field}" if error.field else "")
+                raise ImportRefused([f"{path}: {message_for(error.code)}"]) from error
+            self.report.count("resources", outcome)
+
+
+def _resource_fields(row: dict[str, Any], owner: Organisation) -> ResourceFields:
+    """A checked resource row as the service takes it; absent keys get the defaults."""
+    policy = dict(row.get("policy") or {})
+    if "release_time" in policy:
+        policy["release_time"] = _parse_time(policy["release_time"])
+    kind = row["kind"]
+    latitude, longitude = row.get("latitude"), row.get("longitude")
+    return ResourceFields(
+        code=row["code"],
+        owner=owner,
+        name=row["name"].strip(),
+        kind=kind,
+        capacity=row["capacity"],
+        unit_label=(row.get("unit_label") or DEFAULT_UNIT_LABELS.get(kind, "")).strip(),
+        address=(row.get("address") or "").strip(),
+        latitude=None if latitude is None else float(latitude),
+        longitude=None if longitude is None else float(longitude),
+        description=(row.get("description") or "").strip(),
+        amenities=tuple(normalise_tags(list(row.get("amenities") or []))),
+        timezone=row.get("timezone") or DEFAULT_TIMEZONE,
+        active=row.get("active", True),
+        policy=Policy(**policy),
+    )
 
 
 def import_directory(doc: Any, *, now: datetime) -> ImportReport:

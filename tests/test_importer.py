@@ -28,7 +28,7 @@ from app.organisations.services import (
 )
 from tests.factories import make_user
 
-# The example of API.md, without its `resources` section (not importable by this version).
+# The example of API.md, without its `resources` section (tests/directory/test_resource_import.py has those).
 API_EXAMPLE: dict[str, Any] = {
     "calendar": [
         {"date": "2026-12-31", "workday": False, "name": "元旦"},
@@ -181,11 +181,14 @@ def test_api_example_without_resources_imports(app):
     }
 
 
-def test_api_example_with_resources_is_refused_only_for_its_resources(app):
+def test_api_example_with_resources_is_refused_only_for_its_windows_and_closures(app):
     doc = example()
     doc["resources"] = [API_RESOURCE]
 
-    assert check_document(doc) == ["resources: resources cannot be imported by this version yet"]
+    assert check_document(doc) == [
+        "resources[0].windows: windows cannot be imported by this version yet",
+        "resources[0].closures: closures cannot be imported by this version yet",
+    ]
     assert counts()["organisations"] == 0
 
 

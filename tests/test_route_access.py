@@ -57,6 +57,8 @@ ACCESS = {
     "directory.qr_svg": PUBLIC,
     "directory.qr_png": PUBLIC,
     "directory.poster": PUBLIC,
+    "directory.bulk_import": ADMIN,
+    "directory.export_resources": ADMIN,
     "api.resources": PUBLIC,
     "api.resource": PUBLIC,
     "api.create_token": PUBLIC,

@@ -12,7 +12,16 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
-PUBLIC_PAGES = ["/", "/accounts/sign-in", "/accounts/sign-up", "/no-such-page"]
+PUBLIC_PAGES = [
+    "/",
+    "/accounts/sign-in",
+    "/accounts/sign-up",
+    "/no-such-page",
+    "/directory/",
+    "/directory/?q=停车",
+    "/directory/U-GYYZ-SV1",
+    "/directory/U-GYYZ-SV1/poster",
+]
 ADMIN_PAGES = [
     "/accounts/settings",
     "/accounts/password",
@@ -26,6 +35,11 @@ ADMIN_PAGES = [
     "/organisations/LZ-DB-01",
     "/organisations/U-GYYZ",
     "/organisations/U-GYYZ/edit",
+    "/directory/mine",
+    "/directory/new",
+    "/directory/LZ-DB-01-P1/edit",
+    "/directory/LZ-DB-01-P1/manage",
+    "/directory/import",
 ]
 
 pytestmark = pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm install; .ci/run does this)")
