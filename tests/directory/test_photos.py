@@ -20,10 +20,10 @@ from app.db import utcnow
 from app.directory.media_forms import PhotoForm
 from app.directory.models import Resource, ResourcePhoto
 from app.directory.photos import MAX_PHOTOS, add_photo, process_upload
-from app.directory.services import ResourceFields, save_resource
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.messages import message_for
+from tests import factories
 from tests.factories import PASSWORD, make_admin, make_membership, make_org, make_user
 
 CODE = "XF-GYM"
@@ -104,14 +104,7 @@ def assert_no_metadata(data: bytes) -> None:
 
 
 def make_resource(owner: Any, code: str = CODE, *, name: str = "幸福社区羽毛球馆", active: bool = True) -> Resource:
-    resource = save_resource(
-        None,
-        ResourceFields(code=code, owner=owner, name=name, kind="sports_venue", capacity=4, active=active),
-        actor=None,
-        now=utcnow(),
-    )
-    db.session.commit()
-    return resource
+    return factories.make_resource(code, owner, name=name, kind="sports_venue", capacity=4, active=active)
 
 
 @pytest.fixture

@@ -14,10 +14,8 @@ import segno
 from flask import Flask
 from PIL import Image
 
-from app.db import utcnow
 from app.directory.models import Resource
-from app.directory.services import ResourceFields, save_resource
-from app.extensions import db
+from tests import factories
 from tests.factories import PASSWORD, make_membership, make_org, make_user
 
 CODE = "XF-GYM"
@@ -29,14 +27,7 @@ SCALE, BORDER = 8, 4
 
 
 def make_resource(owner: Any, code: str = CODE, *, name: str = "幸福社区羽毛球馆", active: bool = True) -> Resource:
-    resource = save_resource(
-        None,
-        ResourceFields(code=code, owner=owner, name=name, kind="sports_venue", capacity=4, active=active),
-        actor=None,
-        now=utcnow(),
-    )
-    db.session.commit()
-    return resource
+    return factories.make_resource(code, owner, name=name, kind="sports_venue", capacity=4, active=active)
 
 
 @pytest.fixture
