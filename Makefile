@@ -41,11 +41,13 @@ node_modules/.stamp: package.json package-lock.json
 test: $(STAMP)-dev translations node_modules/.stamp
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)-dev
 	$(BIN)/ruff check --fix .
