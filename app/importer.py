@@ -25,7 +25,7 @@ from app.accounts.models import User
 from app.accounts.services import hash_password, password_matches
 from app.directory.bulk import save_fields
 from app.directory.labels import DEFAULT_UNIT_LABELS
-from app.directory.services import ResourceFields
+from app.directory.services import ResourceFields, reindex_area
 from app.domain.errors import DomainError
 from app.domain.logins import check_password, parse_login
 from app.domain.organisations import (
@@ -661,6 +661,8 @@ class _Writer:
             self.orgs[org.code] = org
             for community_code in row.get("registered_with") or []:
                 changed |= self.ensure_unit_registration(org, self.org(community_code))
+            if changed and not created:
+                reindex_area(org)
             self.report.count("organisations", _outcome(created, changed))
 
     def ensure_unit_registration(self, unit: Organisation, community: Organisation) -> bool:

@@ -28,7 +28,7 @@ from app.domain.resources import (
 from app.domain.search import index_text, parse_query
 from app.extensions import db
 from app.organisations.models import Organisation, Registration
-from app.organisations.services import is_manager, list_managed_organisations
+from app.organisations.services import is_manager, list_managed_organisations, organisation_saved
 from app.queries import Page, paginate
 
 AUDIT_SUBJECT = "resource"
@@ -183,11 +183,18 @@ def set_active(resource: Resource, active: bool, *, actor: User | None, now: dat
     )
 
 
-def reindex_owner(owner: Organisation) -> None:
-    """An owner (or its place in the tree) was renamed: its resources' search text follows."""
-    for resource in db.session.scalars(select(Resource).where(Resource.owner_id == owner.id)):
-        resource.search_tokens = search_document(resource)
+def reindex_area(org: Organisation) -> None:
+    """An organisation was renamed or moved: the search text of the resources below it follows."""
+    for resource in db.session.scalars(select(Resource).where(Resource.owner_id.in_(area_owner_ids(org)))):
+        tokens = search_document(resource)
+        if resource.search_tokens != tokens:
+            resource.search_tokens = tokens
     db.session.flush()
+
+
+@organisation_saved.connect
+def _follow_organisation(org: Organisation, **_: object) -> None:
+    reindex_area(org)
 
 
 # --- finding -----------------------------------------------------------------

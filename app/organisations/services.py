@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from blinker import Namespace
 from sqlalchemy import or_, select
 
 from app.accounts.models import User
@@ -25,6 +26,10 @@ from app.organisations.models import Membership, Organisation, Registration
 from app.queries import Page, contains_pattern, paginate
 
 ACKNOWLEDGED = RegistrationStatus.ACKNOWLEDGED.value
+
+# Sent after an organisation is saved (within the transaction), so the floors
+# above can follow a rename without this one knowing them.
+organisation_saved = Namespace().signal("organisation-saved")
 
 
 # --- organisations -----------------------------------------------------------
@@ -49,20 +54,6 @@ def list_organisations(
             or_(Organisation.name.ilike(pattern, escape="\\"), Organisation.code.ilike(pattern, escape="\\"))
         )
     return paginate(db.session, query.order_by(Organisation.code), page=page, per_page=per_page)
-
-
-def list_possible_parents(kind: OrgKind) -> list[Organisation]:
-    kinds = [k.value for k in (OrgKind.DISTRICT, OrgKind.STREET, OrgKind.COMMUNITY) if k in _parent_kinds(kind)]
-    if not kinds:
-        return []
-    query = select(Organisation).where(Organisation.kind.in_(kinds)).order_by(Organisation.code)
-    return list(db.session.scalars(query))
-
-
-def _parent_kinds(kind: OrgKind) -> set[OrgKind]:
-    from app.domain.organisations import ALLOWED_PARENTS
-
-    return {k for k in ALLOWED_PARENTS[kind] if k is not None}
 
 
 def save_organisation(
@@ -111,6 +102,7 @@ def save_organisation(
     org.contact_phone = contact_phone.strip()
     org.active = active
     db.session.flush()
+    organisation_saved.send(org)
     return org
 
 

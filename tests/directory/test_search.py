@@ -83,3 +83,23 @@ def test_renaming_keeps_the_index_in_step(directory):
 def test_results_are_paginated(directory):
     page = search_resources(q="停车", per_page=1, page=2)
     assert (page.total, page.pages, len(page.items)) == (2, 2, 1)
+
+
+def test_renaming_an_owner_or_its_street_follows_into_the_search(directory):
+    from app.organisations.services import save_organisation
+
+    street = directory["street"]
+    save_organisation(street, code=street.code, name="幸福街道", kind="street", unit_type=None, parent=street.parent)
+    db.session.commit()
+    assert sorted(codes(q="幸福")) == ["T-M1", "T-P1", "U-H-P1", "U-T-S1"]
+    assert codes(q="测试街道") == []
+
+
+def test_renaming_through_the_import_follows_into_the_search(directory):
+    from app.db import utcnow
+    from app.importer import import_directory
+
+    doc = {"organisations": [{"code": "T-S-01", "name": "东风社区", "kind": "community", "parent": "T-S"}]}
+    import_directory(doc, now=utcnow())
+    db.session.commit()
+    assert codes(q="东风") == ["T-P1"]
