@@ -19,6 +19,17 @@ from app.messages import message_for
 users_cli = AppGroup("users", help="Manage user accounts.")
 directory_cli = AppGroup("directory", help="The shared resource directory.")
 demo_cli = AppGroup("demo", help="The demo city.")
+workdays_cli = AppGroup("workdays", help="The official workday calendar.")
+
+
+@workdays_cli.command("seed")
+def workdays_seed_command() -> None:
+    """Store the holidays and make-up workdays of the chinesecalendar package (idempotent)."""
+    from app.workdays.services import seed_from_package
+
+    with transaction(db.session):
+        created, updated = seed_from_package(now=utcnow())
+    click.echo(_("Workday calendar: %(created)s days added, %(updated)s updated.", created=created, updated=updated))
 
 
 @users_cli.command("create-admin")
@@ -122,3 +133,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(directory_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(workdays_cli)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from app.importer import ImportReport, import_directory
+from app.workdays.services import seed_from_package
 
 
 @dataclass(frozen=True)
@@ -257,4 +258,8 @@ def demo_document() -> dict[str, Any]:
 
 def load_demo(*, now: datetime) -> ImportReport:
     """Build or refresh the demo city; running it again changes nothing."""
-    return import_directory(demo_document(), now=now)
+    report = import_directory(demo_document(), now=now)
+    created, updated = seed_from_package(now=now)
+    report.created["workday calendar"] += created
+    report.updated["workday calendar"] += updated
+    return report

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -18,6 +21,7 @@ from app.extensions import db
 from app.organisations.models import Organisation, Registration
 from app.organisations.services import list_memberships
 from app.queries import contains_pattern, page_number, paginate
+from app.workdays.services import days_without_official_data
 
 PER_PAGE = 50
 
@@ -33,7 +37,8 @@ def dashboard() -> str:
         )
         or 0,
     }
-    return render_template("admin/dashboard.html", by_kind=by_kind, figures=figures)
+    missing = days_without_official_data(datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date())
+    return render_template("admin/dashboard.html", by_kind=by_kind, figures=figures, missing_calendar=missing)
 
 
 @bp.route("/users")
