@@ -42,6 +42,13 @@ def browser_unavailable_reason() -> str | None:
 
 SKIP_REASON = browser_unavailable_reason()
 
+if SKIP_REASON is None:
+    from playwright.sync_api import expect
+
+    # Two cores run the server, the database, the browser and the tests at once in CI:
+    # give assertions time rather than fail on a busy moment.
+    expect.set_options(timeout=15_000)
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:

@@ -78,7 +78,9 @@ def test_every_page_passes_wcag_21_aa_checks(audited: Page, language: str):
     if language == "en":
         audited.click("button.navbar-toggler")
         audited.select_option("#nav-locale", "en")
-        audited.click(".language-switch button")
+        with audited.expect_navigation():
+            audited.click(".language-switch button")
+        assert audited.get_attribute("html", "lang") == "en"
     for path in PUBLIC_PAGES:
         audited.goto(path)
         problems[path] = violations(audited)

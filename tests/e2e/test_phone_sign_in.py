@@ -55,7 +55,9 @@ def test_admin_registers_a_unit_with_a_community_and_acknowledges_it(phone: Page
 def test_language_switch_turns_the_page_english(phone: Page, live_server):
     phone.goto("/accounts/sign-in")
     phone.get_by_role("button", name="菜单").click()
+    expect(phone.get_by_label("语言")).to_be_visible()  # the menu has opened
     phone.get_by_label("语言").select_option("en")
-    phone.get_by_role("button", name="切换").click()
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="切换").click()
     expect(phone.locator("html")).to_have_attribute("lang", "en")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Sign in")
