@@ -35,6 +35,8 @@ class Config:
     LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PHOTO_MAX_BYTES = 8 * 1024 * 1024
+    # The address residents reach Linli at, for QR codes (e.g. https://linli.example.cn).
+    PUBLIC_BASE_URL: str | None = None
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -87,6 +89,8 @@ def environment_settings(environ: os._Environ[str] | dict[str, str] = os.environ
     if environ.get("REDIS_URL"):
         settings["REDIS_URL"] = environ["REDIS_URL"]
         settings["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
+    if environ.get("PUBLIC_BASE_URL"):
+        settings["PUBLIC_BASE_URL"] = environ["PUBLIC_BASE_URL"]
     if environ.get("API_TOKEN_TTL_DAYS"):
         settings["API_TOKEN_TTL"] = timedelta(days=int(environ["API_TOKEN_TTL_DAYS"]))
     for key in ("SIGNIN_LIMIT_PER_ACCOUNT", "SIGNIN_LIMIT_PER_ADDRESS"):

@@ -6,7 +6,7 @@ import hashlib
 import io
 
 import segno
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -130,7 +130,14 @@ def photo_thumbnail(photo_id: int) -> Response:
 
 
 def resource_url(resource: Resource) -> str:
-    """The address the QR code carries: the resource's public page."""
+    """The address the QR code carries: the resource's public page.
+
+    With PUBLIC_BASE_URL set, that address is used, so a poster printed from an
+    internal address (or behind a proxy) still opens on residents' phones.
+    """
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for("directory.show", code=resource.code)
     return url_for("directory.show", code=resource.code, _external=True)
 
 

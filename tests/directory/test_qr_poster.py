@@ -179,3 +179,15 @@ def test_poster_prints_on_a4_without_the_site_header_and_footer():
     assert re.search(r"@page\s*{[^}]*size:\s*A4", css)
     print_rules = css[css.index("@media print") :]
     assert re.search(r"body > header, body > footer[^{]*{\s*display: none", print_rules)
+
+
+def test_qr_code_carries_the_public_address_when_one_is_configured(app, client, community):
+    from app.directory.media_views import resource_url
+
+    resource = make_resource(community)
+    app.config["PUBLIC_BASE_URL"] = "https://linli.example.cn/"
+    with app.test_request_context("/", base_url="http://127.0.0.1:5000"):
+        assert resource_url(resource) == f"https://linli.example.cn/directory/{resource.code}"
+    app.config["PUBLIC_BASE_URL"] = None
+    with app.test_request_context("/", base_url="http://127.0.0.1:5000"):
+        assert resource_url(resource) == f"http://127.0.0.1:5000/directory/{resource.code}"
