@@ -6,6 +6,7 @@ import io
 import itertools
 from typing import Any
 
+import pytest
 from PIL import Image
 
 from app.accounts.models import User
@@ -15,6 +16,7 @@ from app.directory.models import Resource, ResourcePhoto
 from app.directory.photos import add_photo
 from app.directory.services import ResourceFields, save_resource
 from app.extensions import db
+from app.importer import ImportRefused, ImportReport, import_directory
 from app.organisations.models import Membership, Organisation, Registration
 from app.organisations.services import decide_registration, register_resident, register_unit, set_membership
 
@@ -122,3 +124,18 @@ def make_photo(resource: Resource, *, caption: str = "正门") -> ResourcePhoto:
     photo = add_photo(resource, buffer.getvalue(), caption, actor=None, now=utcnow(), max_bytes=8 * 1024 * 1024)
     db.session.commit()
     return photo
+
+
+def run_import(doc: Any) -> ImportReport:
+    """Import a directory document and commit, as the command does."""
+    report = import_directory(doc, now=utcnow())
+    db.session.commit()
+    return report
+
+
+def refused(doc: Any) -> list[str]:
+    """The problems an import refuses a document with (nothing is written)."""
+    with pytest.raises(ImportRefused) as error:
+        import_directory(doc, now=utcnow())
+    db.session.rollback()
+    return error.value.problems

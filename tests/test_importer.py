@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash
 from app.accounts.models import User
 from app.db import utcnow
 from app.extensions import db
-from app.importer import ImportRefused, check_document, import_directory
+from app.importer import check_document, import_directory
 from app.models import ApiToken, CalendarDay, Membership, Organisation, Registration
 from app.organisations.services import (
     current_residence,
@@ -26,7 +26,7 @@ from app.organisations.services import (
     list_resident_communities,
     list_unit_communities,
 )
-from tests.factories import make_user
+from tests.factories import make_user, refused, run_import
 
 # The example of API.md, without its `resources` section (tests/directory/test_resource_import.py has those).
 API_EXAMPLE: dict[str, Any] = {
@@ -125,19 +125,6 @@ def example() -> dict[str, Any]:
 def counts() -> dict[str, int]:
     db.session.expire_all()
     return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model)) for model in TABLES}
-
-
-def run_import(doc: Any):
-    report = import_directory(doc, now=utcnow())
-    db.session.commit()
-    return report
-
-
-def refused(doc: Any) -> list[str]:
-    with pytest.raises(ImportRefused) as error:
-        import_directory(doc, now=utcnow())
-    db.session.rollback()
-    return error.value.problems
 
 
 def user(code: str) -> User:

@@ -11,12 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
-from app.db import utcnow
 from app.directory.models import Resource
 from app.directory.services import get_resource, search_resources
 from app.extensions import db
-from app.importer import ImportRefused, check_document, import_directory
-from tests.factories import make_city, make_resource
+from app.importer import check_document
+from tests.factories import make_city, make_resource, refused, run_import
 
 ORGANISATIONS = [
     {"code": "LZ", "name": "利州区", "kind": "district"},
@@ -80,19 +79,6 @@ def english(monkeypatch):
 
 def document() -> dict[str, Any]:
     return copy.deepcopy({"organisations": ORGANISATIONS, "resources": [PARKING, STADIUM]})
-
-
-def run_import(doc: Any):
-    report = import_directory(doc, now=utcnow())
-    db.session.commit()
-    return report
-
-
-def refused(doc: Any) -> list[str]:
-    with pytest.raises(ImportRefused) as error:
-        import_directory(doc, now=utcnow())
-    db.session.rollback()
-    return error.value.problems
 
 
 def count(model: type) -> int:
