@@ -68,9 +68,11 @@ def _configure_engines(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, csrf: Any) -> None:
+    from app.access import bp as access_bp
     from app.accounts import bp as accounts_bp
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
+    from app.bookings import bp as bookings_bp
     from app.directory import bp as directory_bp
     from app.main import bp as main_bp
     from app.organisations import bp as organisations_bp
@@ -79,6 +81,8 @@ def _register_blueprints(app: Flask, csrf: Any) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organisations_bp)
     app.register_blueprint(directory_bp)
+    app.register_blueprint(access_bp)
+    app.register_blueprint(bookings_bp)
     app.register_blueprint(admin_bp)
     # The API authenticates by bearer token only, never by cookie, so a forged
     # cross-site form cannot act through it.

@@ -49,17 +49,18 @@ def create_admin_command(login: str, name: str, password: str) -> None:
 
 
 def _print_report(report: ImportReport) -> None:
-    sections = sorted(set(report.created) | set(report.updated) | set(report.unchanged))
+    sections = sorted(set(report.created) | set(report.updated) | set(report.unchanged) | set(report.removed))
     for section in sections:
-        click.echo(
-            _(
-                "%(section)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged",
-                section=section,
-                created=report.created[section],
-                updated=report.updated[section],
-                unchanged=report.unchanged[section],
-            )
+        line = _(
+            "%(section)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged",
+            section=section,
+            created=report.created[section],
+            updated=report.updated[section],
+            unchanged=report.unchanged[section],
         )
+        if report.removed[section]:
+            line += _(", %(removed)s removed", removed=report.removed[section])
+        click.echo(line)
     if not report.changed:
         click.echo(_("Nothing changed."))
 

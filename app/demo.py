@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from app.importer import ImportReport, import_directory
 from app.workdays.services import seed_from_package
@@ -146,6 +148,27 @@ ROOM_POLICY = {
     "requires_approval": True,
 }
 
+# Who may book what, and when: the article's two cases first. A community's parking
+# lot is free to its registered units in working hours (up to 3 spaces a booking)
+# and to its residents the rest of the time; a school's sports ground is free to
+# the residents of its communities outside school hours.
+PARKING_WINDOWS: list[dict[str, Any]] = [
+    {"audience": "registered_units", "days": "workday", "start": "08:30", "end": "17:30", "max_quantity": 3},
+    {"audience": "residents", "days": "workday", "start": "00:00", "end": "08:30", "max_quantity": 1},
+    {"audience": "residents", "days": "workday", "start": "17:30", "end": "24:00", "max_quantity": 1},
+    {"audience": "residents", "days": "restday", "start": "00:00", "end": "24:00", "max_quantity": 1},
+]
+SPORTS_WINDOWS: list[dict[str, Any]] = [
+    {"audience": "residents", "days": "workday", "start": "18:00", "end": "21:30"},
+    {"audience": "residents", "days": "restday", "start": "08:00", "end": "21:30"},
+]
+WORKING_HOURS_FOR_MEMBERS: dict[str, Any] = {
+    "audience": "owner_members",
+    "days": "workday",
+    "start": "08:30",
+    "end": "17:30",
+}
+
 RESOURCES: list[dict[str, Any]] = [
     {
         "code": "LZ-DB-01-P1",
@@ -158,6 +181,7 @@ RESOURCES: list[dict[str, Any]] = [
         "amenities": ["监控", "夜间照明"],
         "description": "工作日白天向报到单位免费开放，其余时间向本社区居民开放。",
         "policy": PARKING_POLICY,
+        "windows": PARKING_WINDOWS,
     },
     {
         "code": "LZ-DB-01-AC1",
@@ -169,6 +193,12 @@ RESOURCES: list[dict[str, Any]] = [
         "address": "利州区东坝街道东坝路 20 号",
         "amenities": ["空调", "投影仪"],
         "policy": ROOM_POLICY,
+        "description": "工作日白天供社区工作人员和报到单位开会、活动，每天 08:30–21:00 向本社区居民开放。",
+        "windows": [
+            WORKING_HOURS_FOR_MEMBERS,
+            {"audience": "registered_units", "days": "workday", "start": "08:30", "end": "17:30", "max_quantity": 1},
+            {"audience": "residents", "days": "all", "start": "08:30", "end": "21:00", "max_quantity": 1},
+        ],
     },
     {
         "code": "LZ-DB-01-PL1",
@@ -180,6 +210,8 @@ RESOURCES: list[dict[str, Any]] = [
         "address": "利州区东坝街道滨河路",
         "amenities": ["音响接口", "无障碍通道"],
         "policy": {"slot_minutes": 60, "min_minutes": 60, "max_minutes": 180, "book_ahead_days": 14},
+        "description": "每天 06:00–22:00 向所有注册用户开放，可承办社区文艺演出和便民服务活动。",
+        "windows": [{"audience": "public", "days": "all", "start": "06:00", "end": "22:00"}],
     },
     {
         "code": "U-GYYZ-SV1",
@@ -190,8 +222,9 @@ RESOURCES: list[dict[str, Any]] = [
         "unit_label": "场地",
         "address": "利州区东坝街道学府路 1 号",
         "amenities": ["灯光", "更衣室", "饮水点"],
-        "description": "工作日 18:00–21:30 和休息日向报到社区居民免费开放。",
+        "description": "工作日 18:00–21:30、休息日 08:00–21:30 向学校报到社区的居民免费开放。",
         "policy": COURT_POLICY,
+        "windows": SPORTS_WINDOWS,
     },
     {
         "code": "U-GYYZ-TH1",
@@ -202,6 +235,11 @@ RESOURCES: list[dict[str, Any]] = [
         "unit_label": "座位",
         "address": "利州区东坝街道学府路 1 号",
         "policy": ROOM_POLICY,
+        "description": "工作日供本校使用，休息日经审批向报到社区居民开放。",
+        "windows": [
+            WORKING_HOURS_FOR_MEMBERS,
+            {"audience": "residents", "days": "restday", "start": "09:00", "end": "21:00", "max_quantity": 200},
+        ],
     },
     {
         "code": "U-LZSY-SV1",
@@ -213,6 +251,8 @@ RESOURCES: list[dict[str, Any]] = [
         "address": "利州区嘉陵街道嘉陵路 66 号",
         "amenities": ["灯光"],
         "policy": COURT_POLICY,
+        "description": "工作日 18:00–21:30 和休息日 08:00–21:30 向嘉陵社区居民免费开放。",
+        "windows": SPORTS_WINDOWS,
     },
     {
         "code": "U-LZJG-M1",
@@ -224,6 +264,8 @@ RESOURCES: list[dict[str, Any]] = [
         "address": "利州区东坝街道政府街 2 号",
         "amenities": ["视频会议", "投影仪"],
         "policy": ROOM_POLICY,
+        "description": "工作日供本中心职工开会和召开视频会议。",
+        "windows": [WORKING_HOURS_FOR_MEMBERS],
     },
     {
         "code": "LZ-JL-01-P1",
@@ -234,6 +276,8 @@ RESOURCES: list[dict[str, Any]] = [
         "unit_label": "车位",
         "address": "利州区嘉陵街道嘉陵路 12 号",
         "policy": PARKING_POLICY,
+        "description": "工作日白天向报到单位免费开放，其余时间向本社区居民开放。",
+        "windows": PARKING_WINDOWS,
     },
     {
         "code": "U-LZRMYY-P1",
@@ -244,6 +288,11 @@ RESOURCES: list[dict[str, Any]] = [
         "unit_label": "车位",
         "address": "利州区嘉陵街道万缘路 9 号",
         "policy": PARKING_POLICY,
+        "description": "供本院职工停车；休息日白天向万缘社区居民开放。",
+        "windows": [
+            {"audience": "owner_members", "days": "all", "start": "00:00", "end": "24:00", "max_quantity": 1},
+            {"audience": "residents", "days": "restday", "start": "08:00", "end": "20:00", "max_quantity": 1},
+        ],
     },
 ]
 
@@ -252,13 +301,38 @@ CALENDAR: list[dict[str, Any]] = [
 ]
 
 
-def demo_document() -> dict[str, Any]:
-    return {"calendar": CALENDAR, "organisations": ORGANISATIONS, "users": USERS, "resources": RESOURCES}
+DEMO_ZONE = ZoneInfo("Asia/Shanghai")
+# The stadium closes one Saturday for upkeep of its running track.
+CLOSED_RESOURCE = "U-GYYZ-SV1"
+CLOSURE_REASON = "塑胶跑道维护保养"
+
+
+def closure_day(today: date) -> date:
+    """The Saturday of next week: always 6 to 12 days ahead, and the same whichever day of
+    this week the demo is loaded, so loading it again in the week changes nothing."""
+    monday = today - timedelta(days=today.weekday())
+    return monday + timedelta(days=12)
+
+
+def demo_document(now: datetime) -> dict[str, Any]:
+    """The demo as an import file; its closure is dated from `now`, so the demo stays current."""
+    resources = copy.deepcopy(RESOURCES)
+    day = closure_day(now.astimezone(DEMO_ZONE).date())
+    start = datetime.combine(day, time(0), tzinfo=DEMO_ZONE)
+    closure = {
+        "start": start.isoformat(),
+        "end": (start + timedelta(days=1)).isoformat(),
+        "reason": CLOSURE_REASON,
+    }
+    for resource in resources:
+        if resource["code"] == CLOSED_RESOURCE:
+            resource["closures"] = [closure]
+    return {"calendar": CALENDAR, "organisations": ORGANISATIONS, "users": USERS, "resources": resources}
 
 
 def load_demo(*, now: datetime) -> ImportReport:
-    """Build or refresh the demo city; running it again changes nothing."""
-    report = import_directory(demo_document(), now=now)
+    """Build or refresh the demo city; running it again (in the same week) changes nothing."""
+    report = import_directory(demo_document(now), now=now)
     created, updated = seed_from_package(now=now)
     report.created["workday calendar"] += created
     report.updated["workday calendar"] += updated

@@ -3,6 +3,10 @@
 Rows are matched by `code`, so importing the same file twice changes nothing the
 second time. A bad file is refused as a whole with every problem listed by its
 path in the file, and nothing is written.
+
+A resource's `windows` (prices in fen) and `closures` (RFC 3339 times with an
+offset), when the file gives the key, become exactly what it lists; a resource
+without the key keeps the rules its managers gave it.
 """
 
 from __future__ import annotations
@@ -19,13 +23,16 @@ from typing import Any
 
 import yaml
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from app.access.models import Window
+from app.access.services import check_closure, check_window, replace_closures, replace_windows
 from app.accounts.models import User
 from app.accounts.services import hash_password, password_matches
 from app.directory.bulk import save_fields
 from app.directory.labels import DEFAULT_UNIT_LABELS
-from app.directory.services import ResourceFields, reindex_area
+from app.directory.models import Resource
+from app.directory.services import ResourceFields, get_resource, reindex_area
 from app.domain.errors import DomainError
 from app.domain.logins import check_password, parse_login
 from app.domain.organisations import (
@@ -49,6 +56,7 @@ from app.domain.resources import (
     check_timezone,
     normalise_tags,
 )
+from app.domain.windows import AccessWindow, Audience, parse_clock, parse_days
 from app.domain.workdays import DaySource
 from app.extensions import db
 from app.messages import message_for
@@ -110,6 +118,23 @@ POLICY_MINUTES = (
 POLICY_FLAGS = ("requires_approval", "checkin_required")
 POLICY_FIELDS = {*POLICY_MINUTES, *POLICY_FLAGS, "release_time"}
 TIME_RE = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+WINDOW_FIELDS = {
+    "audience",
+    "days",
+    "start",
+    "end",
+    "price",
+    "max_quantity",
+    "max_minutes_per_week",
+    "requires_approval",
+}
+WINDOW_COUNTS = ("max_quantity", "max_minutes_per_week")
+# Once a limit is found at fault, these stand in for it while the rest of the window is checked.
+NEUTRAL_LIMITS: dict[str, Any] = {"price": 0, "max_quantity": None, "max_minutes_per_week": None}
+MAX_PRICE = 100_000_000  # fen: a million yuan, far above any fee and inside a database integer
+CLOSURE_FIELDS = {"start", "end", "reason"}
+# "8:30" is read as release times are: people write one-digit hours, unquoted in YAML too.
+ONE_DIGIT_HOUR_RE = re.compile(r"[0-9]:[0-9]{2}")
 
 
 class ImportRefused(Exception):  # noqa: N818 - a refusal, not an error in the program
@@ -122,16 +147,20 @@ class ImportRefused(Exception):  # noqa: N818 - a refusal, not an error in the p
 
 @dataclass
 class ImportReport:
+    """Rows per section and outcome; a resource's windows and closures are counted one by one,
+    and those the file no longer lists are `removed`."""
+
     created: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
     unchanged: Counter[str] = field(default_factory=Counter)
+    removed: Counter[str] = field(default_factory=Counter)
 
     @property
     def changed(self) -> bool:
-        return bool(sum(self.created.values()) or sum(self.updated.values()))
+        return bool(sum(self.created.values()) or sum(self.updated.values()) or sum(self.removed.values()))
 
-    def count(self, section: str, outcome: str) -> None:
-        getattr(self, outcome)[section] += 1
+    def count(self, section: str, outcome: str, n: int = 1) -> None:
+        getattr(self, outcome)[section] += n
 
 
 class _JsonLikeYamlLoader(yaml.SafeLoader):
@@ -204,6 +233,56 @@ def _parse_time(value: Any) -> time | None:
     return time(int(match.group(1)), int(match.group(2))) if match else None
 
 
+def _shown(value: Any, *, quote: bool = True) -> str:
+    """A value of the file as the problem list shows it: text as written, anything else as JSON."""
+    if isinstance(value, str):
+        return f'"{value}"' if quote else value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _parse_clock(value: Any) -> int | None:
+    """Minutes after local midnight for "HH:MM" (or "H:MM"); "24:00" ends the day."""
+    if not isinstance(value, str):
+        return None
+    if ONE_DIGIT_HOUR_RE.fullmatch(value):
+        value = "0" + value
+    try:
+        return parse_clock(value, field="")
+    except DomainError:
+        return None
+
+
+def _parse_moment(value: Any) -> datetime | None:
+    if not isinstance(value, str) or len(value) < 16:  # a date and a time at least
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _window(row: dict[str, Any]) -> AccessWindow:
+    """A checked window row of the file as the domain's window; absent keys get the defaults."""
+    start, end = _parse_clock(row["start"]), _parse_clock(row["end"])
+    assert start is not None and end is not None  # checked before
+    return AccessWindow(
+        audience=Audience(row["audience"]),
+        days=parse_days(row["days"]),
+        start=start,
+        end=end,
+        price=row.get("price", 0),
+        max_quantity=row.get("max_quantity"),
+        max_minutes_per_week=row.get("max_minutes_per_week"),
+        requires_approval=row.get("requires_approval"),
+    )
+
+
+def _closure(row: dict[str, Any]) -> tuple[datetime, datetime, str]:
+    start, end = _parse_moment(row["start"]), _parse_moment(row["end"])
+    assert start is not None and end is not None  # checked before
+    return start, end, row["reason"].strip()
+
+
 class _Checker:
     """Collects every problem of a document without writing anything."""
 
@@ -215,6 +294,16 @@ class _Checker:
         self.org_rows: list[int] = []
         self.db_users = {
             code: (phone, email) for code, phone, email in db.session.execute(select(User.code, User.phone, User.email))
+        }
+        # The largest per-booking limit of each resource's windows, for a capacity cut in a file that keeps them.
+        self.db_window_quantities: dict[str, int] = {
+            code: largest
+            for code, largest in db.session.execute(
+                select(Resource.code, func.max(Window.max_quantity))
+                .join(Window, Window.resource_id == Resource.id)
+                .group_by(Resource.code)
+            )
+            if largest is not None
         }
 
     def add(self, path: str, message: str) -> None:
@@ -518,14 +607,136 @@ class _Checker:
                 self.add(f"{path}.amenities", _("must be a list of text"))
             self.boolean(row, "active", path)
             self.check_policy(row.get("policy"), f"{path}.policy")
-            for key, message in (
-                ("windows", _("windows cannot be imported by this version yet")),
-                ("closures", _("closures cannot be imported by this version yet")),
-            ):
-                value = row.get(key)
-                if value is None or value == []:
-                    continue
-                self.add(f"{path}.{key}", message if isinstance(value, list) else _("must be a list"))
+            readable_capacity = capacity if _whole_number(capacity) and capacity >= 1 else None
+            if row.get("windows") is not None:
+                self.check_windows(row["windows"], f"{path}.windows", readable_capacity)
+            elif readable_capacity is not None and isinstance(code, str):
+                self.check_kept_windows(code, readable_capacity, f"{path}.capacity")
+            if row.get("closures") is not None:
+                self.check_closures(row["closures"], f"{path}.closures")
+
+    def check_windows(self, windows: Any, path: str, capacity: int | None) -> None:
+        if not isinstance(windows, list):
+            self.add(path, _("must be a list"))
+            return
+        for j, row in enumerate(windows):
+            wpath = f"{path}[{j}]"
+            if not isinstance(row, dict):
+                self.add(wpath, _("must be an object"))
+                continue
+            self.unknown_fields(row, WINDOW_FIELDS, wpath)
+            readable = True
+            audience = row.get("audience")
+            if audience is None:
+                self.add(f"{wpath}.audience", _("is required"))
+                readable = False
+            elif not _one_of(audience, Audience):
+                choices = ", ".join(a.value for a in Audience)
+                self.add(
+                    f"{wpath}.audience", _('"%(value)s" is not one of %(choices)s', value=audience, choices=choices)
+                )
+                readable = False
+            if "days" not in row:
+                self.add(f"{wpath}.days", _("is required"))
+                readable = False
+            else:
+                try:
+                    parse_days(row["days"])
+                except DomainError as error:
+                    self.add(f"{wpath}.days", f"{_shown(row['days'])}: {message_for(error.code)}")
+                    readable = False
+            for key in ("start", "end"):
+                if row.get(key) is None:
+                    self.add(f"{wpath}.{key}", _("is required"))
+                    readable = False
+                elif _parse_clock(row[key]) is None:
+                    self.add(
+                        f"{wpath}.{key}", _('"%(value)s" is not a time (HH:MM)', value=_shown(row[key], quote=False))
+                    )
+                    readable = False
+            if "price" in row and not _whole_number(row["price"]):
+                self.add(f"{wpath}.price", _("must be a whole number of fen (100 fen = 1 yuan)"))
+                readable = False
+            elif row.get("price", 0) > MAX_PRICE:
+                self.add(f"{wpath}.price", message_for("value_too_large"))
+                readable = False
+            for key in WINDOW_COUNTS:
+                if row.get(key) is not None and not _whole_number(row[key]):
+                    self.add(f"{wpath}.{key}", _("must be a whole number"))
+                    readable = False
+            if row.get("requires_approval") is not None and not isinstance(row["requires_approval"], bool):
+                self.add(f"{wpath}.requires_approval", _("must be true or false"))
+                readable = False
+            if readable:
+                self.check_window_rules(row, wpath, capacity)
+
+    def check_window_rules(self, row: dict[str, Any], path: str, capacity: int | None) -> None:
+        """The domain's rules for a readable window; a limit at fault is set aside to find the next problem."""
+        values = dict(row)
+        for _attempt in range(len(NEUTRAL_LIMITS) + 1):
+            try:
+                window = _window(values)
+                if capacity is not None:
+                    check_window(Resource(capacity=capacity), window)
+                return
+            except DomainError as error:
+                self.add(f"{path}.{error.field}" if error.field else path, message_for(error.code))
+                if error.field not in NEUTRAL_LIMITS:
+                    return
+                values[error.field] = NEUTRAL_LIMITS[error.field]
+
+    def check_kept_windows(self, code: str, capacity: int, path: str) -> None:
+        """A resource whose windows the file leaves alone must still hold its windows' largest booking."""
+        largest = self.db_window_quantities.get(code)
+        if largest is not None and largest > capacity:
+            self.add(
+                path,
+                _(
+                    "is below the largest max_quantity (%(n)s) of the resource's windows; "
+                    "list its windows in the file too",
+                    n=largest,
+                ),
+            )
+
+    def check_closures(self, closures: Any, path: str) -> None:
+        if not isinstance(closures, list):
+            self.add(path, _("must be a list"))
+            return
+        for j, row in enumerate(closures):
+            cpath = f"{path}[{j}]"
+            if not isinstance(row, dict):
+                self.add(cpath, _("must be an object"))
+                continue
+            self.unknown_fields(row, CLOSURE_FIELDS, cpath)
+            moments = [self.moment(row, key, cpath) for key in ("start", "end")]
+            reason = self.text(row, "reason", cpath, required=True, max_length=200)
+            if reason is not None and not reason.strip():
+                self.add(f"{cpath}.reason", _("is required"))
+                continue
+            start, end = moments
+            if start is not None and end is not None and reason is not None:
+                self.domain_check(cpath, check_closure, start, end, reason)
+
+    def moment(self, row: dict[str, Any], key: str, path: str) -> datetime | None:
+        """An RFC 3339 date and time with its offset; a wall-clock time alone is refused."""
+        value = row.get(key)
+        if value is None:
+            self.add(f"{path}.{key}", _("is required"))
+            return None
+        parsed = _parse_moment(value)
+        if parsed is None:
+            self.add(
+                f"{path}.{key}",
+                _(
+                    '"%(value)s" is not a date and time such as 2026-12-05T00:00:00+08:00',
+                    value=_shown(value, quote=False),
+                ),
+            )
+            return None
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            self.add(f"{path}.{key}", _('"%(value)s" has no UTC offset; add one such as +08:00', value=value))
+            return None
+        return parsed
 
     def check_owner(self, owner: Any, path: str) -> None:
         if owner is None:
@@ -737,6 +948,23 @@ class _Writer:
                 path = f"resources[{i}]" + (f".{error.field}" if error.field else "")
                 raise ImportRefused([f"{path}: {message_for(error.code)}"]) from error
             self.report.count("resources", outcome)
+            if row.get("windows") is None and row.get("closures") is None:
+                continue  # the resource keeps the rules it has
+            resource = get_resource(row["code"])
+            assert resource is not None  # saved just above
+            if row.get("windows") is not None:
+                wanted = [_window(w) for w in row["windows"]]
+                added, removed = replace_windows(resource, wanted, actor=None, now=self.now)
+                self.count_replaced("windows", len(wanted), added, removed)
+            if row.get("closures") is not None:
+                closures = [_closure(c) for c in row["closures"]]
+                added, removed = replace_closures(resource, closures, actor=None, now=self.now)
+                self.count_replaced("closures", len(closures), added, removed)
+
+    def count_replaced(self, section: str, wanted: int, added: int, removed: int) -> None:
+        for outcome, n in (("created", added), ("unchanged", wanted - added), ("removed", removed)):
+            if n:
+                self.report.count(section, outcome, n)
 
 
 def _resource_fields(row: dict[str, Any], owner: Organisation) -> ResourceFields:

@@ -55,6 +55,18 @@ MESSAGES = {
     "image_too_large": _l("This photo is too large. Upload a smaller one."),
     "too_many_photos": _l("This resource has the most photos it may have. Remove one to add another."),
     "caption_too_long": _l("Use at most 200 characters for the caption."),
+    # Access windows and closures, as the directory import file reports them.
+    "invalid_days": _l('Use all, workday, restday, or a list of days such as ["mon", "tue"].'),
+    "window_end_before_start": _l("The window must end after it starts, at 24:00 at the latest."),
+    "max_quantity_above_capacity": _l("The most one booking may take cannot be more than the capacity."),
+    "end_before_start": _l("The end must be after the start."),
+    "closure_too_long": _l("A closure can last at most 366 days."),
+    # The managers' pages for windows and closures.
+    "no_weekdays_chosen": _l("Choose at least one day of the week."),
+    "price_in_fen": _l("Use at most two decimals: yuan and fen, e.g. 2.50."),
+    "unknown_template": _l("This template is not known."),
+    "reason_required": _l("Give a reason: people see it on the resource's page."),
+    "value_too_long": _l("This text is too long."),
 }
 
 

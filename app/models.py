@@ -1,7 +1,9 @@
 """Every feature's models, imported so the metadata (and migrations) see all tables."""
 
+from app.access.models import Closure, Window
 from app.accounts.models import ApiToken, User
 from app.audit.models import AuditEntry
+from app.bookings.models import Booking
 from app.directory.models import Resource, ResourcePhoto
 from app.organisations.models import Membership, Organisation, Registration
 from app.workdays.models import CalendarDay
@@ -9,11 +11,14 @@ from app.workdays.models import CalendarDay
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "Booking",
     "CalendarDay",
+    "Closure",
     "Membership",
     "Organisation",
     "Registration",
     "Resource",
     "ResourcePhoto",
     "User",
+    "Window",
 ]

@@ -7,6 +7,14 @@ venues, 618 meeting rooms and offices and Lizhou's 18 community parking lots
 (1,711 resources). Streets, towns, communities, units and people are invented
 but named as they would be there, so text search finds what it would find.
 
+Each resource gets the access windows its kind usually has (the article's two
+cases first: community parking for registered units in working hours, units'
+sports grounds for residents outside them), a few closures, and a year of
+bookings around a fixed anchor (`City.anchor`, the city's "now"): about a million,
+made by the people and units allowed to, inside those windows, never more at an
+instant than the resource holds. `City.busy_resource_code` is the lot with the
+most bookings in the month after the anchor, for availability benchmarks.
+
     python -m bench.city --database-url sqlite:////tmp/guangyuan.sqlite3
 """
 
@@ -15,12 +23,16 @@ from __future__ import annotations
 import argparse
 import random
 import time as timer
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Table, func, insert, select, text
+from sqlalchemy import Engine, Table, column, func, insert, select, text
+from sqlalchemy import table as sa_table
 from sqlalchemy.orm import Session
 
 DEFAULT_SEED = 2018
@@ -46,6 +58,15 @@ ADMIN_PHONE = "13700000000"
 REGISTERED_AT = datetime(2018, 10, 24, 7, 0, tzinfo=UTC)
 CITY_PREFIX = "GY"
 CITY_NAME = "广元市"
+ZONE = ZoneInfo("Asia/Shanghai")
+# The city's "now" for bookings: everything before it has happened, what follows is
+# booked ahead. A Monday inside the chinesecalendar package's years (2004–2026), so
+# the generator and the app agree on every working day of the year of bookings.
+ANCHOR = datetime(2026, 11, 2, tzinfo=ZONE)
+HISTORY_DAYS = 334  # bookings reach back this far; with the month ahead, a year
+# The lot of API.md's example: 东坝社区's, with 40 spaces.
+BUSY_CAPACITY = 40
+BUSY_DAYS = 31
 
 # (code, name, communities, centre (lat, lon), [(street code, street name), ...]).
 # Lizhou has the article's eight 街道; the counties have towns (镇). Qingchuan's
@@ -312,7 +333,7 @@ KIND_POLICIES = {
     "theatre": (60, 60, 480, 60, True, False),
     "sports_venue": (60, 60, 120, 7, False, True),
     "meeting_room": (30, 30, 240, 14, False, False),
-    "parking": (60, 60, 600, 7, False, True),
+    "parking": (30, 30, 600, 30, False, False),
 }
 KIND_AMENITIES = {
     "activity_centre": ["图书角", "乒乓球台", "棋牌桌", "投影", "空调", "无障碍通道"],
@@ -406,6 +427,113 @@ class Facility:
 
 
 @dataclass(frozen=True)
+class Opening:
+    """An access window of a resource, as the access_windows table holds it (minutes after local midnight)."""
+
+    id: int
+    resource_id: int
+    audience: str
+    days: str  # all, workday or restday
+    start_minute: int
+    end_minute: int
+    max_quantity: int | None = None
+    max_minutes_per_week: int | None = None
+    requires_approval: bool | None = None
+    price: int = 0
+
+
+@dataclass(frozen=True)
+class Shutdown:
+    """A closure of one resource, or of every resource of an organisation."""
+
+    id: int
+    resource_id: int | None
+    organisation_id: int | None
+    start: datetime
+    end: datetime
+    reason: str
+
+
+STATUSES = ("pending", "confirmed", "checked_in", "completed", "cancelled", "rejected", "no_show", "expired")
+HOLDING_STATUSES = frozenset({"pending", "confirmed", "checked_in"})
+PURPOSES: dict[str, tuple[str, ...]] = {
+    "parking/units": ("公务车辆停放", "来访办事车辆停放", "职工车辆停放", "双报到活动用车"),
+    "parking/residents": ("夜间停车", "周末停车", "亲友来访停车", ""),
+    "parking/owner_members": ("职工停车", ""),
+    "sports_venue": ("篮球活动", "羽毛球活动", "足球友谊赛", "健身锻炼", "社区运动会训练", ""),
+    "meeting_room": ("工作例会", "视频会议", "党建联席会议", "业务培训", "双报到工作对接会"),
+    "activity_centre": ("党员活动日", "居民议事会", "老年书法班", "志愿服务培训", "亲子读书会", ""),
+    "plaza": ("广场舞活动", "文艺演出", "便民服务活动", "健身操", "社区宣传活动"),
+    "theatre": ("文艺汇演", "专题报告会", "道德讲堂", "表彰大会"),
+}
+PURPOSE_TEXTS = tuple(sorted({text for texts in PURPOSES.values() for text in texts}))
+
+
+@dataclass(frozen=True)
+class Booked:
+    """One booking, read back from `Bookings`."""
+
+    resource_id: int
+    user_id: int
+    on_behalf_of_id: int | None
+    start: datetime
+    end: datetime
+    quantity: int
+    status: str
+    purpose: str
+    created_at: datetime
+
+    @property
+    def holding(self) -> bool:
+        return self.status in HOLDING_STATUSES
+
+
+def _column(typecode: str = "i") -> array[int]:
+    return array(typecode)
+
+
+@dataclass(frozen=True)
+class Bookings:
+    """A million bookings as columns of machine integers (a million objects would not fit as lightly).
+
+    Times are minutes after the anchor (negative before it); `status` and `purpose`
+    index STATUSES and PURPOSE_TEXTS; `on_behalf_of_id` is 0 for none; `lead` is how
+    many minutes before its start the booking was made.
+    """
+
+    anchor: datetime = ANCHOR
+    resource_id: array[int] = field(default_factory=_column)
+    user_id: array[int] = field(default_factory=_column)
+    on_behalf_of_id: array[int] = field(default_factory=_column)
+    start: array[int] = field(default_factory=_column)
+    minutes: array[int] = field(default_factory=_column)
+    quantity: array[int] = field(default_factory=_column)
+    status: array[int] = field(default_factory=lambda: array("b"))
+    purpose: array[int] = field(default_factory=lambda: array("b"))
+    lead: array[int] = field(default_factory=_column)
+
+    def __len__(self) -> int:
+        return len(self.resource_id)
+
+    def __getitem__(self, i: int) -> Booked:
+        start = self.anchor + timedelta(minutes=self.start[i])
+        return Booked(
+            resource_id=self.resource_id[i],
+            user_id=self.user_id[i],
+            on_behalf_of_id=self.on_behalf_of_id[i] or None,
+            start=start,
+            end=start + timedelta(minutes=self.minutes[i]),
+            quantity=self.quantity[i],
+            status=STATUSES[self.status[i]],
+            purpose=PURPOSE_TEXTS[self.purpose[i]],
+            created_at=start - timedelta(minutes=self.lead[i]),
+        )
+
+    def __iter__(self) -> Iterator[Booked]:
+        return (self[i] for i in range(len(self)))
+
+
+@dataclass(frozen=True)
 class City:
     """Everything `load_city` inserts. Ids start at 1 per table; the load shifts them past existing rows."""
 
@@ -415,6 +543,11 @@ class City:
     memberships: tuple[Member, ...]
     registrations: tuple[Report, ...]
     resources: tuple[Facility, ...]
+    windows: tuple[Opening, ...] = ()
+    closures: tuple[Shutdown, ...] = ()
+    bookings: Bookings = field(default_factory=Bookings)
+    anchor: datetime = ANCHOR
+    busy_resource_code: str = ""
 
     def of_kind(self, kind: str) -> list[Org]:
         return [o for o in self.organisations if o.kind == kind]
@@ -768,6 +901,8 @@ def _build_resources(b: _Builder, streets: list[Org], communities: list[Org], un
         n = per_owner.get((owner.id, kind), 0) + 1
         per_owner[(owner.id, kind)] = n
         capacity, unit_label = _capacity(b.rng, kind, name)
+        if not resources:
+            capacity = BUSY_CAPACITY  # the busy lot (the first one made is a parking lot)
         slot, shortest, longest, ahead, approval, checkin = KIND_POLICIES[kind]
         latitude, longitude = b.jitter(b.centres[owner.id], 0.002)
         amenities = b.rng.sample(KIND_AMENITIES[kind], b.rng.randint(1, 3))
@@ -796,8 +931,358 @@ def _build_resources(b: _Builder, streets: list[Org], communities: list[Org], un
     return resources
 
 
-def generate_city(seed: int = DEFAULT_SEED) -> City:
-    """The whole city as plain values; the same seed gives the same city."""
+# --- access windows, closures and bookings ------------------------------------
+
+WORKDAY_HOURS = (8 * 60 + 30, 17 * 60 + 30)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A window the generator gives a resource, and how busy it keeps it.
+
+    `rate` is the bookings tried on an open day (times the capacity when
+    `per_capacity`), `lengths` the durations people ask for (minutes), `quantities`
+    how many units they take, `morning` the share who arrive as it opens.
+    """
+
+    audience: str
+    days: str
+    start: int
+    end: int
+    rate: float
+    max_quantity: int | None = None
+    requires_approval: bool | None = None
+    per_capacity: bool = False
+    lengths: tuple[int, ...] = (60, 120)
+    quantities: tuple[int, ...] = (1,)
+    morning: float = 0.0
+    purposes: str = ""
+
+
+def _plans(resource: Facility, owner: Org) -> list[_Plan]:
+    """The windows a resource of this kind and owner usually has (the article's two cases first)."""
+    kind, capacity = resource.kind, resource.capacity
+    work_start, work_end = WORKDAY_HOURS
+    if kind == "parking":
+        # A community's lot: free to its registered units in working hours, residents the rest of the time.
+        night = (120, 240, 390, 480, 600)
+        return [
+            _Plan(
+                "registered_units",
+                "workday",
+                work_start,
+                work_end,
+                0.7,
+                max_quantity=min(3, capacity),
+                per_capacity=True,
+                lengths=(120, 180, 240, 240, 540, 540, 540),
+                quantities=(1, 1, 1, 2, 2, 3),
+                morning=0.5,
+                purposes="parking/units",
+            ),
+            _Plan("residents", "workday", 0, work_start, 0.08, 1, per_capacity=True, lengths=night),
+            _Plan("residents", "workday", work_end, 24 * 60, 0.35, 1, per_capacity=True, lengths=night, morning=0.3),
+            _Plan("residents", "restday", 0, 24 * 60, 0.45, 1, per_capacity=True, lengths=night),
+        ]
+    if kind == "sports_venue":
+        courts = (1, 1, 1, 1, 2) if capacity > 1 else (1,)
+        if owner.kind == "unit":
+            # A unit's ground: free to the residents of its communities outside working hours.
+            return [
+                _Plan("residents", "workday", 18 * 60, 21 * 60 + 30, 0.7, per_capacity=True, quantities=courts),
+                _Plan("residents", "restday", 8 * 60, 21 * 60 + 30, 1.8, per_capacity=True, quantities=courts),
+            ]
+        return [_Plan("residents", "all", 7 * 60, 21 * 60, 1.2, per_capacity=True, quantities=courts)]
+    if kind == "meeting_room":
+        rooms = [_Plan("owner_members", "workday", work_start, work_end, 1.3, lengths=(60, 90, 120, 180))]
+        if owner.kind == "community":
+            rooms.append(
+                _Plan("registered_units", "workday", work_start, work_end, 0.4, 1, True, lengths=(60, 120, 180))
+            )
+        return rooms
+    if kind == "plaza":
+        return [_Plan("public", "all", 6 * 60, 22 * 60, 0.8, lengths=(60, 120, 180))]
+    if kind == "activity_centre":
+        if owner.kind == "unit":
+            return [
+                _Plan("owner_members", "all", 8 * 60, 21 * 60, 0.9, lengths=(60, 120, 180)),
+                _Plan("residents", "restday", 9 * 60, 21 * 60, 0.4, lengths=(60, 120, 180)),
+            ]
+        centre = [
+            _Plan("owner_members", "workday", work_start, work_end, 0.5, lengths=(60, 120, 180)),
+            _Plan("residents", "all", work_start, 21 * 60, 1.0, lengths=(60, 120, 120, 180)),
+        ]
+        if owner.kind == "community":
+            centre.append(_Plan("registered_units", "workday", work_start, work_end, 0.2, 1, True, lengths=(120, 180)))
+        return centre
+    # A theatre: the owner's own events on working days, residents' groups on rest days (approved).
+    groups = tuple(min(capacity, n) for n in (50, 80, 100, 150, 200))
+    return [
+        _Plan(
+            "owner_members",
+            "workday",
+            work_start,
+            work_end,
+            0.15,
+            lengths=(120, 180, 240),
+            quantities=tuple(capacity * share // 4 for share in (1, 2, 3, 4)),
+        ),
+        _Plan("residents", "restday", 9 * 60, 21 * 60, 0.25, 200, lengths=(120, 180), quantities=groups),
+    ]
+
+
+def _build_windows(city_orgs: dict[int, Org], resources: Sequence[Facility]) -> list[Opening]:
+    windows: list[Opening] = []
+    for resource in resources:
+        for plan in _plans(resource, city_orgs[resource.owner_id]):
+            windows.append(
+                Opening(
+                    id=len(windows) + 1,
+                    resource_id=resource.id,
+                    audience=plan.audience,
+                    days=plan.days,
+                    start_minute=plan.start,
+                    end_minute=plan.end,
+                    max_quantity=plan.max_quantity,
+                    requires_approval=plan.requires_approval,
+                )
+            )
+    return windows
+
+
+CLOSURE_REASONS = ("设备检修", "场地维护保养", "消防安全检查", "承办全市职工运动会", "线路改造施工", "防汛应急征用")
+GAOKAO = (date(2026, 6, 7), date(2026, 6, 10))  # schools that are exam sites close for the national exam
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=ZONE)
+
+
+def _build_closures(rng: random.Random, city_orgs: dict[int, Org], resources: Sequence[Facility]) -> list[Shutdown]:
+    """A few whole-day closures: maintenance here and there, one ahead, and two exam-site schools."""
+    first = ANCHOR.date() - timedelta(days=HISTORY_DAYS)
+    busy = resources[0]
+    closures: list[Shutdown] = []
+
+    def close(resource_id: int | None, org_id: int | None, day: date, days: int, reason: str) -> None:
+        start = _local_midnight(day)
+        closures.append(Shutdown(len(closures) + 1, resource_id, org_id, start, start + timedelta(days=days), reason))
+
+    for resource in sorted(rng.sample(list(resources[1:]), 16), key=lambda r: r.id):
+        day = first + timedelta(days=rng.randrange(HISTORY_DAYS))
+        close(resource.id, None, day, rng.choice((1, 1, 2, 3)), rng.choice(CLOSURE_REASONS))
+    # The busy lot was resurfaced once; a plaza ahead hosts the district's festival.
+    close(busy.id, None, ANCHOR.date() - timedelta(days=45), 1, "路面维修")
+    plaza = next(r for r in resources if r.kind == "plaza")
+    close(plaza.id, None, ANCHOR.date() + timedelta(days=12), 1, "承办利州区社区文艺汇演")
+    schools = sorted({r.owner_id for r in resources if city_orgs[r.owner_id].unit_type == "school"})
+    for school in rng.sample(schools, 2):
+        close(None, school, GAOKAO[0], (GAOKAO[1] - GAOKAO[0]).days, "高考考点封闭管理")
+    return closures
+
+
+def _workdays(first: date, last: date) -> dict[date, bool]:
+    """Official working days as the chinesecalendar package has them (the app seeds its calendar
+    from it); past the package's years, Monday to Friday, as the app assumes."""
+    import chinese_calendar
+
+    days: dict[date, bool] = {}
+    for n in range((last - first).days + 1):
+        day = first + timedelta(days=n)
+        try:
+            days[day] = chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            days[day] = day.weekday() < 5
+    return days
+
+
+@dataclass
+class _Pools:
+    """Who may book, by audience: (user id, on behalf of unit id or 0)."""
+
+    residents: dict[int, list[tuple[int, int]]]  # by community
+    units: dict[int, list[tuple[int, int]]]  # staff of units registered with a community, by community
+    members: dict[int, list[tuple[int, int]]]  # by organisation
+    public: list[tuple[int, int]]
+    communities: dict[int, list[int]]  # a resource owner's communities
+
+    @classmethod
+    def of(cls, city: City) -> _Pools:
+        residents: dict[int, list[tuple[int, int]]] = {}
+        unit_communities: dict[int, list[int]] = {}
+        for r in city.registrations:
+            if r.status != "acknowledged":
+                continue
+            if r.kind == "resident" and r.user_id is not None:
+                residents.setdefault(r.community_id, []).append((r.user_id, 0))
+            elif r.kind == "unit" and r.unit_id is not None:
+                unit_communities.setdefault(r.unit_id, []).append(r.community_id)
+        members: dict[int, list[tuple[int, int]]] = {}
+        for m in city.memberships:
+            members.setdefault(m.organisation_id, []).append((m.user_id, 0))
+        units: dict[int, list[tuple[int, int]]] = {}
+        for unit_id, communities in unit_communities.items():
+            staff = [(user_id, unit_id) for user_id, _ in members.get(unit_id, [])]
+            for community in communities:
+                units.setdefault(community, []).extend(staff)
+        of_owner: dict[int, list[int]] = {}
+        for org in city.organisations:
+            if org.kind == "community":
+                of_owner[org.id] = [org.id]
+                if org.parent_id is not None:
+                    of_owner.setdefault(org.parent_id, []).append(org.id)
+        for unit_id, communities in unit_communities.items():
+            of_owner[unit_id] = sorted(communities)
+        public = [(p.id, 0) for p in city.users if not p.is_admin]
+        return cls(residents, units, members, public, of_owner)
+
+    def for_audience(self, audience: str, owner_id: int) -> list[tuple[int, int]]:
+        if audience == "public":
+            return self.public
+        if audience == "owner_members":
+            return self.members.get(owner_id, [])
+        if audience == "registered_units":
+            return self.units.get(owner_id, [])
+        return [who for c in self.communities.get(owner_id, []) for who in self.residents.get(c, [])]
+
+
+PENDING, CONFIRMED, CHECKED_IN, COMPLETED, CANCELLED, REJECTED, NO_SHOW = range(7)
+HOLDS = frozenset({PENDING, CONFIRMED, CHECKED_IN, COMPLETED, NO_SHOW})  # took the space when they happened
+FUTURE_DAYS_MAX = 60
+
+
+def generate_bookings(city: City, resources: Iterable[Facility] | None = None) -> Bookings:
+    """A year of bookings around the anchor for these resources (all by default).
+
+    Each resource has its own random stream, so a sample's bookings are the ones
+    the whole city has. Per resource and day, bookings are placed on the slot grid
+    inside the windows of the booker's audience and only where the quantity still
+    fits, so capacity is never exceeded at any instant.
+    """
+    orgs = {o.id: o for o in city.organisations}
+    pools = _Pools.of(city)
+    anchor_day = city.anchor.date()
+    workdays = _workdays(anchor_day - timedelta(days=HISTORY_DAYS), anchor_day + timedelta(days=FUTURE_DAYS_MAX))
+    closed: dict[int, set[date]] = {}
+    by_owner: dict[int, list[int]] = {}
+    for r in city.resources:
+        by_owner.setdefault(r.owner_id, []).append(r.id)
+    for c in city.closures:
+        targets = [c.resource_id] if c.resource_id is not None else by_owner.get(c.organisation_id or 0, [])
+        days = {(c.start + timedelta(days=n)).date() for n in range((c.end - c.start).days)}
+        for resource_id in targets:
+            closed.setdefault(resource_id, set()).update(days)
+    out = Bookings(anchor=city.anchor)
+    for resource in resources if resources is not None else city.resources:
+        rng = random.Random(city.seed * 1_000_003 + resource.id)
+        _bookings_of(resource, orgs[resource.owner_id], pools, workdays, closed.get(resource.id, set()), rng, out)
+    return out
+
+
+def _bookings_of(
+    resource: Facility,
+    owner: Org,
+    pools: _Pools,
+    workdays: dict[date, bool],
+    closed: set[date],
+    rng: random.Random,
+    out: Bookings,
+) -> None:
+    slot = resource.slot_minutes
+    capacity = resource.capacity
+    min_slots = resource.min_minutes // slot
+    busy = resource.id == 1
+    popularity = 2.0 if busy else 0.5 + rng.random()
+    prepared = []
+    for plan in _plans(resource, owner):
+        pool = pools.for_audience(plan.audience, owner.id)
+        first, last = -(-plan.start // slot), plan.end // slot
+        if not pool or last - first < min_slots:
+            continue
+        lengths = [min(length, resource.max_minutes) // slot for length in plan.lengths]
+        cap = min(capacity, plan.max_quantity or capacity)
+        quantities = [min(q, cap) for q in plan.quantities if q >= 1] or [1]
+        rate = plan.rate * (capacity if plan.per_capacity else 1) * popularity
+        approval = plan.requires_approval if plan.requires_approval is not None else resource.requires_approval
+        purposes = [PURPOSE_TEXTS.index(p) for p in PURPOSES[plan.purposes or _purpose_key(resource, plan)]]
+        prepared.append((plan, pool, first, last, lengths, quantities, rate, approval, purposes))
+    anchor_day = ANCHOR.date()
+    ahead = min(resource.book_ahead_days, FUTURE_DAYS_MAX)
+    ahead_minutes = resource.book_ahead_days * 24 * 60
+    random_ = rng.random
+    add_resource, add_user, add_behalf = out.resource_id.append, out.user_id.append, out.on_behalf_of_id.append
+    add_start, add_minutes, add_quantity = out.start.append, out.minutes.append, out.quantity.append
+    add_status, add_purpose, add_lead = out.status.append, out.purpose.append, out.lead.append
+    checkin = resource.checkin_required
+    for offset in range(-HISTORY_DAYS, ahead + 1):
+        day = anchor_day + timedelta(days=offset)
+        if day in closed:
+            continue
+        workday = workdays[day]
+        future = offset >= 0
+        # Further ahead, fewer have booked yet; units book their parking as weekly series, so it stays full.
+        factor = 1.0 if not future or resource.kind == "parking" else max(0.15, 1 - offset / (ahead + 1))
+        occupied: list[int] | None = None
+        for plan, pool, first, last, lengths, quantities, rate, approval, purposes in prepared:
+            if plan.days != "all" and (plan.days == "workday") != workday:
+                continue
+            tries = int(rate * factor + random_())
+            if not tries:
+                continue
+            if occupied is None:
+                occupied = [0] * (24 * 60 // slot)
+            starts = last - first - min_slots + 1
+            for _ in range(tries):
+                begin = first if random_() < plan.morning else first + int(random_() * starts)
+                end = min(begin + lengths[int(random_() * len(lengths))], last)
+                if end - begin < min_slots:
+                    continue
+                quantity = quantities[int(random_() * len(quantities))]
+                r = random_()
+                if not future:
+                    status = (
+                        CANCELLED
+                        if r < 0.07
+                        else REJECTED
+                        if approval and r < 0.10
+                        else NO_SHOW
+                        if checkin and r < 0.12
+                        else COMPLETED
+                    )
+                else:
+                    status = CANCELLED if r < 0.06 else PENDING if approval and r < 0.5 else CONFIRMED
+                if status in HOLDS:
+                    if max(occupied[begin:end]) + quantity > capacity:
+                        continue
+                    for i in range(begin, end):
+                        occupied[i] += quantity
+                user_id, behalf = pool[int(random_() * len(pool))]
+                start = offset * 24 * 60 + begin * slot
+                # Made inside the booking horizon of its day, and (for what is still ahead) before the anchor.
+                latest = ahead_minutes + begin * slot
+                earliest = max(30, start) if future else 30
+                add_resource(resource.id)
+                add_user(user_id)
+                add_behalf(behalf)
+                add_start(start)
+                add_minutes((end - begin) * slot)
+                add_quantity(quantity)
+                add_status(status)
+                add_purpose(purposes[int(random_() * len(purposes))])
+                add_lead(earliest + int(random_() ** 2 * max(0, latest - earliest)))
+
+
+def _purpose_key(resource: Facility, plan: _Plan) -> str:
+    if resource.kind == "parking":
+        return "parking/owner_members" if plan.audience == "owner_members" else "parking/residents"
+    return resource.kind
+
+
+def generate_city(seed: int = DEFAULT_SEED, *, bookings: bool = True) -> City:
+    """The whole city as plain values; the same seed gives the same city.
+
+    `bookings=False` leaves out the year of bookings (the slow part: a few seconds).
+    """
     b = _Builder(seed)
     districts, streets, communities = _build_tree(b)
     units = _build_units(b, districts, streets, communities)
@@ -805,6 +1290,7 @@ def generate_city(seed: int = DEFAULT_SEED) -> City:
     unit_reports = _unit_registrations(b, units, communities, report_ids)
     people, memberships, resident_reports = _build_people(b, communities, units, report_ids)
     resources = _build_resources(b, streets, communities, units)
+    orgs = {o.id: o for o in b.orgs}
     city = City(
         seed=seed,
         organisations=tuple(b.orgs),
@@ -812,7 +1298,13 @@ def generate_city(seed: int = DEFAULT_SEED) -> City:
         memberships=tuple(memberships),
         registrations=tuple(unit_reports + resident_reports),
         resources=tuple(resources),
+        windows=tuple(_build_windows(orgs, resources)),
+        closures=tuple(_build_closures(b.rng, orgs, resources)),
+        anchor=ANCHOR,
+        busy_resource_code=resources[0].code,
     )
+    if bookings:
+        city = replace(city, bookings=generate_bookings(city))
     scale = {
         "communities": (len(communities), COMMUNITIES),
         "units": (len(units), UNITS),
@@ -893,14 +1385,17 @@ def _offset(session: Session, table: Table) -> int:
     return session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0
 
 
-def load_city(session: Session, city: City, *, members: bool = True) -> dict[str, int]:
+def load_city(session: Session, city: City, *, members: bool = True, bookings: bool = True) -> dict[str, int]:
     """Insert the city with Core bulk inserts (flush, no commit); returns rows per table.
 
     Ids are shifted past rows already there; codes must not clash with them.
-    `members=False` leaves out people, memberships and residents' registrations.
+    `members=False` leaves out people, memberships and residents' registrations
+    (and so the bookings, which they make); `bookings=False` leaves out the
+    bookings only. The official workday calendar the windows follow is stored
+    too (the chinesecalendar package's days, as `flask workdays seed` would).
     """
     from app.accounts.services import hash_password
-    from app.models import Membership, Organisation, Registration, Resource, User
+    from app.models import Booking, Closure, Membership, Organisation, Registration, Resource, User, Window
 
     tables = {
         "organisations": Organisation.__table__,
@@ -908,6 +1403,9 @@ def load_city(session: Session, city: City, *, members: bool = True) -> dict[str
         "memberships": Membership.__table__,
         "registrations": Registration.__table__,
         "resources": Resource.__table__,
+        "access_windows": Window.__table__,
+        "closures": Closure.__table__,
+        "bookings": Booking.__table__,
     }
     shift = {name: _offset(session, table) for name, table in tables.items()}
     org_id = shift["organisations"]
@@ -1020,10 +1518,47 @@ def load_city(session: Session, city: City, *, members: bool = True) -> dict[str
         }
         for r in city.resources
     ]
+    rid = shift["resources"]
+    rows["access_windows"] = [
+        {
+            "id": w.id + shift["access_windows"],
+            "resource_id": w.resource_id + rid,
+            "audience": w.audience,
+            "days": w.days,
+            "weekdays": 0,
+            "start_minute": w.start_minute,
+            "end_minute": w.end_minute,
+            "price": w.price,
+            "max_quantity": w.max_quantity,
+            "max_minutes_per_week": w.max_minutes_per_week,
+            "requires_approval": w.requires_approval,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for w in city.windows
+    ]
+    rows["closures"] = [
+        {
+            "id": c.id + shift["closures"],
+            "resource_id": None if c.resource_id is None else c.resource_id + rid,
+            "organisation_id": oid(c.organisation_id),
+            "start": c.start,
+            "end": c.end,
+            "reason": c.reason,
+            "created_at": now,
+            "created_by_id": None,
+        }
+        for c in city.closures
+    ]
     session.flush()
-    for name in ("organisations", "users", "memberships", "registrations", "resources"):
+    for name in ("organisations", "users", "memberships", "registrations", "resources", "access_windows", "closures"):
         for chunk in _chunks(rows[name]):
             session.execute(insert(tables[name]), chunk)
+    counts = {name: len(table_rows) for name, table_rows in rows.items() if name != "bookings"}
+    counts["calendar_days"] = _store_workday_calendar(session)
+    counts["bookings"] = 0
+    if bookings and members:
+        counts["bookings"] = _load_bookings(session, city, shift)
     if session.get_bind().dialect.name == "postgresql":
         # Explicit ids leave the sequences behind: move them on, or the next insert collides.
         for name in tables:
@@ -1033,7 +1568,110 @@ def load_city(session: Session, city: City, *, members: bool = True) -> dict[str
                     f" (SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)"
                 )
             )
-    return {name: len(table_rows) for name, table_rows in rows.items()}
+    return counts
+
+
+def _store_workday_calendar(session: Session) -> int:
+    """The package's holidays and make-up days, where the database lacks them (as `flask workdays seed`)."""
+    from app.domain.workdays import DaySource
+    from app.models import CalendarDay
+    from app.workdays.services import package_days
+
+    source = DaySource.PACKAGE.value
+    present = set(session.scalars(select(CalendarDay.day).where(CalendarDay.source == source)))
+    rows = [
+        {"day": day, "workday": workday, "name": name, "source": source, "updated_at": REGISTERED_AT}
+        for day, (workday, name) in sorted(package_days().items())
+        if day not in present
+    ]
+    for chunk in _chunks(rows):
+        session.execute(insert(CalendarDay.__table__), chunk)
+    return len(rows)
+
+
+BOOKING_COLUMNS = (
+    "id",
+    "resource_id",
+    "user_id",
+    "on_behalf_of_id",
+    "start",
+    "end",
+    "quantity",
+    "status",
+    "purpose",
+    "created_at",
+    "updated_at",
+)
+BOOKING_CHUNK = 50_000
+SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy's SQLite DateTime stores a naive (UTC) time
+
+
+def _booking_rows(city: City, shift: dict[str, int], stamp: Callable[[int], Any]) -> Iterator[tuple[Any, ...]]:
+    """The bookings as row tuples in BOOKING_COLUMNS order; `stamp` turns minutes after the anchor into a time."""
+    b = city.bookings
+    booking_id, resource_id, user_id, org_id = (
+        shift["bookings"],
+        shift["resources"],
+        shift["users"],
+        shift["organisations"],
+    )
+    statuses = STATUSES
+    purposes = PURPOSE_TEXTS
+    ended = {STATUSES.index(s) for s in ("completed", "no_show")}
+    withdrawn = {STATUSES.index(s) for s in ("cancelled", "rejected")}
+    for i in range(len(b)):
+        start = b.start[i]
+        end = start + b.minutes[i]
+        made = start - b.lead[i]
+        status = b.status[i]
+        changed = end if status in ended else made + b.lead[i] // 2 if status in withdrawn else made
+        behalf = b.on_behalf_of_id[i]
+        yield (
+            i + 1 + booking_id,
+            b.resource_id[i] + resource_id,
+            b.user_id[i] + user_id,
+            behalf + org_id if behalf else None,
+            stamp(start),
+            stamp(end),
+            b.quantity[i],
+            statuses[status],
+            purposes[b.purpose[i]],
+            stamp(made),
+            stamp(changed),
+        )
+
+
+def _load_bookings(session: Session, city: City, shift: dict[str, int]) -> int:
+    """A million rows, fast: times prepared as each engine stores them (app.db.UTCDateTime), then
+    COPY on PostgreSQL and executemany in large chunks through a plain Core table on SQLite."""
+    dialect = session.get_bind().dialect.name
+    anchor = city.anchor.astimezone(UTC)
+    cache: dict[int, Any] = {}
+
+    def stamp(minutes: int) -> Any:
+        value = cache.get(minutes)
+        if value is None:
+            moment = anchor + timedelta(minutes=minutes)
+            value = cache[minutes] = (
+                moment.replace(tzinfo=None).strftime(SQLITE_DATETIME) if dialect == "sqlite" else moment
+            )
+        return value
+
+    rows = _booking_rows(city, shift, stamp)
+    if dialect == "postgresql":
+        quoted = ", ".join(f'"{name}"' for name in BOOKING_COLUMNS)
+        # executemany took 56 s for the million here, COPY 24 s.
+        dbapi_connection = session.connection().connection.dbapi_connection
+        assert dbapi_connection is not None
+        with dbapi_connection.cursor() as cursor, cursor.copy(f"COPY bookings ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return len(city.bookings)
+    plain = sa_table("bookings", *(column(name) for name in BOOKING_COLUMNS))
+    statement = insert(plain)
+    while chunk := [dict(zip(BOOKING_COLUMNS, row, strict=True)) for row in islice(rows, BOOKING_CHUNK)]:
+        session.execute(statement, chunk)
+    return len(city.bookings)
 
 
 def settle(engine: Engine, *, sqlite_analyze: bool = False) -> None:
@@ -1057,7 +1695,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.city", description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True, help="an empty database; the schema is created")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--no-members", action="store_true", help="leave out the 36,500 members")
+    parser.add_argument("--no-members", action="store_true", help="leave out the 36,500 members (and the bookings)")
+    parser.add_argument("--no-bookings", action="store_true", help="leave out the year of bookings")
     args = parser.parse_args(argv)
 
     from app import create_app
@@ -1065,18 +1704,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     from app.extensions import db
 
     started = timer.perf_counter()
-    city = generate_city(args.seed)
+    city = generate_city(args.seed, bookings=not args.no_bookings)
     generated = timer.perf_counter()
     app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(args.database_url)})
     with app.app_context():
         db.create_all()
-        counts = load_city(db.session, city, members=not args.no_members)
+        created = timer.perf_counter()
+        counts = load_city(db.session, city, members=not args.no_members, bookings=not args.no_bookings)
         db.session.commit()
+        committed = timer.perf_counter()
         settle(db.engine)
     loaded = timer.perf_counter()
     for name, count in counts.items():
-        print(f"{name:14} {count:7,d}")
-    print(f"generated in {generated - started:.1f} s, loaded in {loaded - generated:.1f} s")
+        print(f"{name:14} {count:9,d}")
+    print(
+        f"generated in {generated - started:.1f} s; loaded in {committed - created:.1f} s"
+        f" (+ {loaded - committed:.1f} s settling); busy resource {city.busy_resource_code},"
+        f" anchor {city.anchor.isoformat()}"
+    )
 
 
 if __name__ == "__main__":

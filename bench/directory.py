@@ -186,7 +186,7 @@ def build(url: str, city: City, *, vacuum: bool = True, sqlite_analyze: bool = F
     started = time.perf_counter()
     with app.app_context():
         db.create_all()
-        load_city(db.session, city)
+        load_city(db.session, city, bookings=False)
         db.session.commit()
         db.session.remove()
         if vacuum:
@@ -417,7 +417,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    city = generate_city(args.seed)
+    city = generate_city(args.seed, bookings=False)
     queries = make_queries(city, args.queries, args.seed)
     say(
         f"city: {len(city.of_kind('community'))} communities, {len(city.of_kind('unit'))} units, "

@@ -139,3 +139,44 @@ def refused(doc: Any) -> list[str]:
         import_directory(doc, now=utcnow())
     db.session.rollback()
     return error.value.problems
+
+
+def make_window(
+    resource: Resource,
+    *,
+    audience: str = "public",
+    days: Any = "all",
+    start: str = "00:00",
+    end: str = "24:00",
+    **fields: Any,
+) -> Any:
+    """An access window added through the service (audited), e.g. make_window(r, days="workday")."""
+    from app.access.services import add_window
+    from app.domain.windows import AccessWindow, Audience, parse_clock, parse_days
+
+    window = AccessWindow(
+        Audience(audience), parse_days(days), parse_clock(start, field="start"), parse_clock(end, field="end"), **fields
+    )
+    row = add_window(resource, window, actor=None, now=utcnow())
+    db.session.commit()
+    return row
+
+
+def make_closure(start: Any, end: Any, *, reason: str = "维修", **subject: Any) -> Any:
+    """A closure of `resource=` or `organisation=` over [start, end) (aware datetimes)."""
+    from app.access.services import add_closure
+
+    closure = add_closure(start=start, end=end, reason=reason, actor=None, now=utcnow(), **subject)
+    db.session.commit()
+    return closure
+
+
+def make_booking(resource: Resource, user: User, start: Any, end: Any, **fields: Any) -> Any:
+    """A booking row written directly (no rules checked), confirmed unless `status=` says otherwise."""
+    from app.bookings.models import Booking
+
+    fields.setdefault("status", "confirmed")
+    booking = Booking(resource=resource, user=user, start=start, end=end, **fields)
+    db.session.add(booking)
+    db.session.commit()
+    return booking

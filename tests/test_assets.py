@@ -6,8 +6,10 @@ import re
 
 from flask import Flask
 
-from tests.factories import PASSWORD, make_city, make_membership, make_photo, make_resource, make_user
-from tests.test_route_access import ACCESS, ADMIN, MANAGER, PUBLIC, RESOURCE_CODE, USER, routes
+from app.extensions import db
+from app.organisations.services import get_organisation
+from tests.factories import PASSWORD, make_membership, make_user
+from tests.test_route_access import ACCESS, ADMIN, MANAGER, PUBLIC, USER, _setup_city, routes
 
 ASSET_RE = re.compile(r"<(?:link|script|img|source|iframe|video|audio|embed)\b[^>]*?\b(?:href|src|srcset)=\"([^\"]+)\"")
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
@@ -27,11 +29,11 @@ def _pages(app: Flask, *access: str) -> list[tuple[str, str]]:
 
 
 def test_every_page_uses_only_local_assets(app: Flask, client, auth):
-    city = make_city()
-    admin = make_user(phone="13800000009", is_admin=True, code="plain")
-    make_membership(admin, city["c1"], "manager")
+    _setup_city(app)
+    admin = make_user(phone="13800000009", is_admin=True)
+    make_membership(admin, get_organisation("T-S-01"), "manager")
+    db.session.commit()
     pages = 0
-    make_photo(make_resource(RESOURCE_CODE, city["c1"], name="一号社区停车场", kind="parking", capacity=40))
     for signed_in, levels in ((False, (PUBLIC,)), (True, (USER, ADMIN, MANAGER))):
         if signed_in:
             auth.sign_in("13800000009", PASSWORD)

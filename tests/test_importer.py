@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -12,8 +12,12 @@ import yaml
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
+from app.access.models import Window
+from app.access.services import list_closures, list_windows
 from app.accounts.models import User
+from app.audit.models import AuditEntry
 from app.db import utcnow
+from app.directory.services import get_resource
 from app.extensions import db
 from app.importer import check_document, import_directory
 from app.models import ApiToken, CalendarDay, Membership, Organisation, Registration
@@ -168,15 +172,71 @@ def test_api_example_without_resources_imports(app):
     }
 
 
-def test_api_example_with_resources_is_refused_only_for_its_windows_and_closures(app):
+def whole_example() -> dict[str, Any]:
+    """API.md's example as it stands, resources, windows and closure included."""
     doc = example()
-    doc["resources"] = [API_RESOURCE]
+    doc["resources"] = [copy.deepcopy(API_RESOURCE)]
+    return doc
 
-    assert check_document(doc) == [
-        "resources[0].windows: windows cannot be imported by this version yet",
-        "resources[0].closures: closures cannot be imported by this version yet",
+
+def rules(code: str) -> tuple[list[dict[str, Any]], list[tuple[datetime, datetime, str]]]:
+    """A resource's windows as the file writes them, and its own closures."""
+    db.session.expire_all()
+    resource = get_resource(code)
+    closures = [(c.start, c.end, c.reason) for c in list_closures(resource)]
+    return [w.audit_view() for w in list_windows(resource)], closures
+
+
+def test_api_example_imports_with_its_windows_and_closure(app):
+    report = run_import(whole_example())
+
+    assert dict(report.created) == {
+        "calendar": 2,
+        "organisations": 4,
+        "users": 2,
+        "resources": 1,
+        "windows": 2,
+        "closures": 1,
+    }
+    windows, closures = rules("LZ-DB-01-P1")
+    assert windows == [
+        {
+            "audience": "residents",
+            "days": "all",
+            "start": "00:00",
+            "end": "24:00",
+            "price": 0,
+            "max_quantity": 1,
+            "max_minutes_per_week": 1200,
+            "requires_approval": None,
+        },
+        {
+            "audience": "registered_units",
+            "days": "workday",
+            "start": "08:30",
+            "end": "17:30",
+            "price": 0,
+            "max_quantity": 5,
+            "max_minutes_per_week": None,
+            "requires_approval": None,
+        },
     ]
-    assert counts()["organisations"] == 0
+    assert closures == [(datetime(2026, 12, 4, 16, tzinfo=UTC), datetime(2026, 12, 5, 16, tzinfo=UTC), "路面维修")]
+
+
+def test_api_example_imported_twice_changes_nothing_and_audits_nothing_the_second_time(app):
+    run_import(whole_example())
+    before = rules("LZ-DB-01-P1")
+    window_ids = sorted(db.session.scalars(select(Window.id)))
+    entries = db.session.scalar(select(func.count()).select_from(AuditEntry))
+
+    report = run_import(whole_example())
+
+    assert not report.changed
+    assert (report.unchanged["windows"], report.unchanged["closures"]) == (2, 1)
+    assert rules("LZ-DB-01-P1") == before
+    assert sorted(db.session.scalars(select(Window.id))) == window_ids
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == entries
 
 
 def test_importing_twice_changes_nothing_the_second_time(app):
@@ -756,6 +816,28 @@ def test_command_refuses_a_bad_file_listing_every_problem_and_exits_non_zero(run
         assert f"  {path}: " in result.output
     assert WEAK_PASSWORD not in result.output
     assert set(counts().values()) == {0}
+
+
+def test_command_imports_the_whole_api_example_and_counts_windows_and_closures(runner, tmp_path):
+    path = write(tmp_path, whole_example())
+
+    first = invoke(runner, path)
+    second = invoke(runner, path)
+
+    assert first.exit_code == 0, first.output
+    assert "windows: 2 created, 0 updated, 0 unchanged" in first.output
+    assert "closures: 1 created, 0 updated, 0 unchanged" in first.output
+    assert "windows: 0 created, 0 updated, 2 unchanged" in second.output
+    assert "Nothing changed." in second.output
+
+
+def test_command_dry_run_of_windows_and_closures_writes_nothing(runner, tmp_path):
+    result = invoke(runner, write(tmp_path, whole_example()), "--dry-run")
+
+    assert result.exit_code == 0, result.output
+    assert "windows: 2 created, 0 updated, 0 unchanged" in result.output
+    assert "Dry run: nothing was written." in result.output
+    assert db.session.scalar(select(func.count()).select_from(Window)) == 0
 
 
 def test_command_dry_run_writes_nothing(runner, tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,8 +19,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app import create_app
 from app.config import normalise_database_url
-from app.directory.models import is_search_index
+from app.directory.models import Resource, is_search_index
 from app.extensions import db
+from app.organisations.models import Organisation
 from tests.conftest import ENGINES, PG_BASE_URL
 
 
@@ -89,13 +90,63 @@ def test_migrated_schema_enforces_the_constraints_of_the_models(empty_database_u
             ),
         }
         now = datetime(2026, 1, 1, tzinfo=UTC)
+        # A real organisation and resource, so a refusal below is the CHECK's and not a foreign key's.
+        with db.engine.begin() as conn:
+            conn.execute(Organisation.__table__.insert().values(id=1, code="C0", name="c", kind="community"))
+            conn.execute(
+                Resource.__table__.insert().values(id=1, code="R0", owner_id=1, name="r", kind="plaza", capacity=1)
+            )
+        refused.update(
+            {
+                "a window ending before it starts": (
+                    "INSERT INTO access_windows (resource_id, audience, days, weekdays, start_minute, end_minute,"
+                    " price, created_at, updated_at) VALUES (1, 'public', 'all', 0, 600, 540, 0, :now, :now)"
+                ),
+                "a window past midnight": (
+                    "INSERT INTO access_windows (resource_id, audience, days, weekdays, start_minute, end_minute,"
+                    " price, created_at, updated_at) VALUES (1, 'public', 'all', 0, 600, 1441, 0, :now, :now)"
+                ),
+                "a weekday list without days": (
+                    "INSERT INTO access_windows (resource_id, audience, days, weekdays, start_minute, end_minute,"
+                    " price, created_at, updated_at) VALUES (1, 'public', 'weekdays', 0, 0, 60, 0, :now, :now)"
+                ),
+                "an unknown audience": (
+                    "INSERT INTO access_windows (resource_id, audience, days, weekdays, start_minute, end_minute,"
+                    " price, created_at, updated_at) VALUES (1, 'everyone', 'all', 0, 0, 60, 0, :now, :now)"
+                ),
+                "a closure of nothing": (
+                    'INSERT INTO closures (resource_id, organisation_id, start, "end", reason, created_at)'
+                    " VALUES (NULL, NULL, :now, :later, 'x', :now)"
+                ),
+                "a closure of both a resource and an organisation": (
+                    'INSERT INTO closures (resource_id, organisation_id, start, "end", reason, created_at)'
+                    " VALUES (NULL, 1, :later, :now, 'x', :now)"
+                ),
+            }
+        )
         for reason, statement in refused.items():
             with pytest.raises(IntegrityError), db.engine.begin() as conn:
-                conn.execute(
-                    text(statement), {"now": now.replace(tzinfo=None) if "sqlite" in empty_database_url else now}
-                )
+                moment = now.replace(tzinfo=None) if "sqlite" in empty_database_url else now
+                conn.execute(text(statement), {"now": moment, "later": moment + timedelta(hours=1)})
                 pytest.fail(f"accepted {reason}")
+        with db.engine.begin() as conn:  # the same rows, made valid, are accepted
+            moment = now.replace(tzinfo=None) if "sqlite" in empty_database_url else now
+            conn.execute(
+                text(
+                    "INSERT INTO access_windows (resource_id, audience, days, weekdays, start_minute, end_minute,"
+                    " price, created_at, updated_at) VALUES (1, 'public', 'weekdays', 5, 600, 1440, 0, :now, :now)"
+                ),
+                {"now": moment},
+            )
+            conn.execute(
+                text(
+                    'INSERT INTO closures (resource_id, organisation_id, start, "end", reason, created_at)'
+                    " VALUES (NULL, 1, :now, :later, 'x', :now)"
+                ),
+                {"now": moment, "later": moment + timedelta(hours=1)},
+            )
         with db.engine.connect() as conn:
             indexes = {ix["name"] for ix in inspect(conn).get_indexes("registrations")}
+            indexes |= {ix["name"] for ix in inspect(conn).get_indexes("bookings")}
         db.engine.dispose()
-    assert {"uq_registrations_live_unit", "uq_registrations_live_residence"} <= indexes
+    assert {"uq_registrations_live_unit", "uq_registrations_live_residence", "ix_bookings_holding"} <= indexes

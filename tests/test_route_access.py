@@ -11,7 +11,16 @@ from flask import Flask
 from app.accounts.services import issue_api_token
 from app.db import utcnow
 from app.extensions import db
-from tests.factories import PASSWORD, make_city, make_membership, make_photo, make_resource, make_user
+from tests.factories import (
+    PASSWORD,
+    make_city,
+    make_closure,
+    make_membership,
+    make_photo,
+    make_resource,
+    make_user,
+    make_window,
+)
 
 PUBLIC, USER, ADMIN, TOKEN = "public", "signed-in user", "admin", "bearer token"
 # Managers of the owning organisation (and admins); others are refused with 403.
@@ -34,6 +43,9 @@ ACCESS = {
     "admin.dashboard": ADMIN,
     "admin.users": ADMIN,
     "admin.user": ADMIN,
+    "admin.calendar": ADMIN,
+    "admin.calendar_day": ADMIN,
+    "admin.calendar_import": ADMIN,
     "organisations.index": ADMIN,
     "organisations.create": ADMIN,
     "organisations.show": ADMIN,
@@ -59,8 +71,19 @@ ACCESS = {
     "directory.poster": PUBLIC,
     "directory.bulk_import": ADMIN,
     "directory.export_resources": ADMIN,
+    "access.rules": MANAGER,
+    "access.apply_rules_template": MANAGER,
+    "access.edit_window": MANAGER,
+    "access.remove_window": MANAGER,
+    "access.closures": MANAGER,
+    "access.org_closures": MANAGER,
+    "access.remove_closure": MANAGER,
+    "bookings.closure_impact": MANAGER,
+    "bookings.week": PUBLIC,
+    "bookings.find": PUBLIC,
     "api.resources": PUBLIC,
     "api.resource": PUBLIC,
+    "api.resource_availability": PUBLIC,
     "api.create_token": PUBLIC,
     "api.delete_token": TOKEN,
     "api.me": TOKEN,
@@ -74,6 +97,10 @@ ARGUMENTS = {
     "token_id": 1,
     "photo_id": 1,
     "filename": "css/app.css",
+    "day": "2026-10-01",
+    "window_id": 1,
+    "closure_id": 1,
+    "org_code": "T-S-01",
 }
 ENDPOINT_ARGUMENTS = {("admin.user", "code"): "plain"}
 # Directory routes take a resource code: the community T-S-01's parking lot.
@@ -87,9 +114,10 @@ def routes(app: Flask, access: str) -> list[tuple[str, str, str]]:
             continue
         url = rule.rule
         for name in rule.arguments:
-            value = ENDPOINT_ARGUMENTS.get((rule.endpoint, name), ARGUMENTS[name])
-            if rule.endpoint.startswith("directory.") and name == "code":
+            value = ARGUMENTS[name]
+            if name == "code" and not rule.endpoint.startswith("organisations."):
                 value = RESOURCE_CODE
+            value = ENDPOINT_ARGUMENTS.get((rule.endpoint, name), value)
             url = re.sub(rf"<(?:\w+:)?{name}>", str(value), url)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((rule.endpoint, method, url))
@@ -107,7 +135,10 @@ def _setup_city(app: Flask) -> None:
     manager = make_user(name="社区管理员", phone="13800000004", code="manager")
     make_membership(manager, city["c1"], "manager")  # membership 1
     make_user(name="普通用户", phone="13800000005", code="plain")
-    make_photo(make_resource(RESOURCE_CODE, city["c1"], name="一号社区停车场", kind="parking", capacity=40))
+    parking = make_resource(RESOURCE_CODE, city["c1"], name="一号社区停车场", kind="parking", capacity=40)
+    make_photo(parking)
+    make_window(parking)  # window 1
+    make_closure(utcnow() + timedelta(days=1), utcnow() + timedelta(days=2), resource=parking)  # closure 1
     db.session.commit()
 
 

@@ -1,7 +1,7 @@
-"""The organisation department's dashboard and user administration."""
+"""The organisation department's dashboard, user administration and the workday calendar."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from app.admin import views  # noqa: E402,F401
+from app.admin import calendar_views, views  # noqa: E402,F401

@@ -57,6 +57,16 @@ SCHEMAS: dict[str, Any] = {
             "timezone": {"type": "string"},
             "active": {"type": "boolean"},
             "policy": _ref("Policy"),
+            "windows": {
+                "type": "array",
+                "items": _ref("Window"),
+                "description": "Who may book when: the access windows, in the import file's shape.",
+            },
+            "closures": {
+                "type": "array",
+                "items": _ref("Closure"),
+                "description": "Closures of the resource or its owner that have not ended and start within 62 days.",
+            },
             "links": {
                 "type": "object",
                 "properties": {
@@ -66,6 +76,72 @@ SCHEMAS: dict[str, Any] = {
                 },
             },
             "updated_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "Window": {
+        "type": "object",
+        "required": ["audience", "days", "start", "end"],
+        "properties": {
+            "audience": {
+                "type": "string",
+                "enum": ["public", "residents", "registered_units", "owner_members", "party_members"],
+            },
+            "days": {
+                "description": "`all`, `workday` or `restday` (the official calendar), or a list of weekdays.",
+                "oneOf": [
+                    {"type": "string", "enum": ["all", "workday", "restday"]},
+                    {
+                        "type": "array",
+                        "items": {"type": "string", "enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]},
+                    },
+                ],
+            },
+            "start": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "description": "Local time."},
+            "end": {
+                "type": "string",
+                "pattern": "^[0-2][0-9]:[0-5][0-9]$",
+                "description": "Local time; 24:00 allowed.",
+            },
+            "price": {"type": "integer", "minimum": 0, "description": "In fen; 0 is free."},
+            "max_quantity": {"type": ["integer", "null"], "minimum": 1},
+            "max_minutes_per_week": {"type": ["integer", "null"], "minimum": 1},
+            "requires_approval": {"type": ["boolean", "null"], "description": "null: the policy decides."},
+        },
+    },
+    "Closure": {
+        "type": "object",
+        "properties": {
+            "start": {"type": "string", "format": "date-time"},
+            "end": {"type": "string", "format": "date-time"},
+            "reason": {"type": "string"},
+        },
+    },
+    "Slot": {
+        "type": "object",
+        "required": ["start", "end", "capacity", "free", "bookable", "reason"],
+        "properties": {
+            "start": {"type": "string", "format": "date-time"},
+            "end": {"type": "string", "format": "date-time"},
+            "capacity": {"type": "integer"},
+            "free": {"type": "integer", "description": "Units not held by bookings over the whole slot."},
+            "bookable": {
+                "type": "boolean",
+                "description": "Whether a booking of quantity 1 and the minimum length starting here would be "
+                "accepted for the caller now.",
+            },
+            "reason": {
+                "type": ["string", "null"],
+                "description": "Why not: the error code that booking would get (`unauthorized` without a token).",
+            },
+        },
+    },
+    "Availability": {
+        "type": "object",
+        "required": ["resource", "slots"],
+        "properties": {
+            "resource": {"type": "string"},
+            "timezone": {"type": "string"},
+            "slots": {"type": "array", "items": _ref("Slot")},
         },
     },
     "ResourcePage": {
@@ -184,8 +260,9 @@ PATHS: dict[str, Any] = {
     },
     "/resources": {
         "get": {
-            "summary": "Search the shared directory (Chinese text works: 停车, 体育)",
-            "security": [],
+            "summary": "Search the shared directory (Chinese text works: 停车, 体育); what is open or free to me",
+            "description": "Public; the personal filters (open_to_me, free_from/free_to, on_behalf_of) need a token.",
+            "security": [{}, {"bearer": []}],
             "parameters": [
                 {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Words to find."},
                 {"name": "kind", "in": "query", "schema": {"type": "string"}},
@@ -194,6 +271,31 @@ PATHS: dict[str, Any] = {
                     "in": "query",
                     "schema": {"type": "string"},
                     "description": "An area's code: a community, street or district.",
+                },
+                {
+                    "name": "open_to_me",
+                    "in": "query",
+                    "schema": {"type": "integer", "enum": [0, 1]},
+                    "description": "1: only what has a window open to the caller now, without a closure (token).",
+                },
+                {
+                    "name": "free_from",
+                    "in": "query",
+                    "schema": {"type": "string", "format": "date-time"},
+                    "description": "With free_to: only what the caller may book over [free_from, free_to) (token).",
+                },
+                {"name": "free_to", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                {
+                    "name": "quantity",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "default": 1},
+                    "description": "How many units must be bookable at once (with free_from and free_to).",
+                },
+                {
+                    "name": "on_behalf_of",
+                    "in": "query",
+                    "schema": {"type": "string"},
+                    "description": "A unit's code: decide as booking for it (token).",
                 },
                 {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
                 {
@@ -204,18 +306,59 @@ PATHS: dict[str, Any] = {
             ],
             "responses": {
                 "200": _json("Active resources, best matches first.", _ref("ResourcePage")),
-                "422": _problem("A filter is not valid (`invalid_filter`)."),
+                "401": _problem("A personal filter without a valid token, or a bad token (`unauthorized`)."),
+                "422": _problem(
+                    "A filter is not valid (`invalid_filter`), or free_from to free_to is over 31 days "
+                    "(`range_too_long`)."
+                ),
             },
         }
     },
     "/resources/{code}": {
         "get": {
-            "summary": "One resource with its booking policy",
+            "summary": "One resource with its booking policy, access windows and closures to come",
             "security": [],
             "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {
                 "200": _json("The resource.", _ref("Resource")),
                 "404": _problem("No active resource has this code (`not_found`)."),
+            },
+        }
+    },
+    "/resources/{code}/availability": {
+        "get": {
+            "summary": "The slot grid of some days: how many units are free, and whether the caller may book",
+            "description": "Public; with a token each slot says whether the caller may book it.",
+            "security": [{}, {"bearer": []}],
+            "parameters": [
+                {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+                {
+                    "name": "from",
+                    "in": "query",
+                    "schema": {"type": "string", "format": "date"},
+                    "description": "First local day (default: today in the resource's zone).",
+                },
+                {
+                    "name": "to",
+                    "in": "query",
+                    "schema": {"type": "string", "format": "date"},
+                    "description": "Last local day, inclusive (default: from); at most 62 days in all.",
+                },
+                {
+                    "name": "on_behalf_of",
+                    "in": "query",
+                    "schema": {"type": "string"},
+                    "description": "A unit's code: as booking for it (`forbidden` slots if not its member).",
+                },
+            ],
+            "responses": {
+                "200": _json("Slots in time order, times in the resource's zone.", _ref("Availability")),
+                "401": _problem("A bad token, or on_behalf_of without a token (`unauthorized`)."),
+                "404": _problem("No active resource has this code (`not_found`)."),
+                "422": _problem(
+                    "A bad date, to before from or an unknown on_behalf_of (`invalid_filter`); "
+                    "more than 62 days (`range_too_long`)."
+                ),
             },
         }
     },

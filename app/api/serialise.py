@@ -1,14 +1,17 @@
-"""JSON shapes of API.md: users, memberships, registrations."""
+"""JSON shapes of API.md: users, memberships, registrations, resources with their rules, availability."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from app.access.models import clock, days_value
 from app.accounts.models import User
 from app.directory.models import Resource
+from app.domain.rules import Slot
+from app.domain.windows import AccessWindow
 from app.organisations.models import Membership, Registration
 
 DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
@@ -55,10 +58,35 @@ def me_json(
     }
 
 
-def resource_json(resource: Resource, *, external_url: Callable[..., str]) -> dict[str, Any]:
-    """A resource as API.md describes it; URLs are absolute."""
+def window_json(window: AccessWindow) -> dict[str, Any]:
+    """An access window in the import file's shape (API.md): local "HH:MM" times, 24:00 the day's end."""
+    return {
+        "audience": window.audience.value,
+        "days": days_value(window.days),
+        "start": clock(window.start),
+        "end": clock(window.end),
+        "price": window.price,
+        "max_quantity": window.max_quantity,
+        "max_minutes_per_week": window.max_minutes_per_week,
+        "requires_approval": window.requires_approval,
+    }
+
+
+def closure_json(start: datetime, end: datetime, reason: str, zone: ZoneInfo) -> dict[str, Any]:
+    return {"start": rfc3339(start, zone), "end": rfc3339(end, zone), "reason": reason}
+
+
+def resource_json(
+    resource: Resource,
+    *,
+    external_url: Callable[..., str],
+    windows: Sequence[AccessWindow],
+    closures: Sequence[tuple[datetime, datetime, str]],
+) -> dict[str, Any]:
+    """A resource as API.md describes it, with its access windows and the closures to come; URLs are absolute."""
     policy = resource.policy
     owner = resource.owner
+    zone = ZoneInfo(resource.timezone)
     return {
         "code": resource.code,
         "name": resource.name,
@@ -85,10 +113,29 @@ def resource_json(resource: Resource, *, external_url: Callable[..., str]) -> di
             "checkin_grace_minutes": policy.checkin_grace_minutes,
             "cancel_before_minutes": policy.cancel_before_minutes,
         },
+        "windows": [window_json(w) for w in windows],
+        "closures": [closure_json(start, end, reason, zone) for start, end, reason in closures],
         "links": {
             "page": external_url("directory.show", code=resource.code),
             "poster": external_url("directory.poster", code=resource.code),
             "qr": external_url("directory.qr_svg", code=resource.code),
         },
-        "updated_at": rfc3339(resource.updated_at, ZoneInfo(resource.timezone)),
+        "updated_at": rfc3339(resource.updated_at, zone),
     }
+
+
+def slot_json(slot: Slot, zone: ZoneInfo) -> dict[str, Any]:
+    return {
+        "start": rfc3339(slot.start, zone),
+        "end": rfc3339(slot.end, zone),
+        "capacity": slot.capacity,
+        "free": slot.free,
+        "bookable": slot.bookable,
+        "reason": slot.reason,
+    }
+
+
+def availability_json(resource: Resource, slots: Sequence[Slot]) -> dict[str, Any]:
+    """The slot grid of API.md: times in the resource's zone."""
+    zone = ZoneInfo(resource.timezone)
+    return {"resource": resource.code, "timezone": resource.timezone, "slots": [slot_json(s, zone) for s in slots]}

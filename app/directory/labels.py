@@ -49,6 +49,11 @@ AUDIT_ACTION_LABELS = {
     "deactivated": _l("Hidden from the directory"),
     "photo_added": _l("Photo added"),
     "photo_removed": _l("Photo removed"),
+    "window_added": _l("Booking window added"),
+    "window_changed": _l("Booking window changed"),
+    "window_removed": _l("Booking window removed"),
+    "closure_added": _l("Closure added"),
+    "closure_removed": _l("Closure removed"),
 }
 
 FIELD_LABELS = {
@@ -76,4 +81,13 @@ FIELD_LABELS = {
     "checkin_grace_minutes": _l("Check-in grace (minutes)"),
     "cancel_before_minutes": _l("Cancel at the latest (minutes before the start)"),
     "photo": _l("Photo"),
+    # An access window's fields (app.access.models.Window.audit_view) and a closure's.
+    "audience": _l("Who may book"),
+    "days": _l("Days"),
+    "start": _l("From"),
+    "end": _l("Until"),
+    "price": _l("Price (fen per hour)"),
+    "max_quantity": _l("At most per booking"),
+    "max_minutes_per_week": _l("Weekly quota (minutes)"),
+    "reason": _l("Reason for closing"),
 }

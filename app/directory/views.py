@@ -14,6 +14,7 @@ from app.directory.forms import ActiveForm, ResourceForm
 from app.directory.labels import AUDIT_ACTION_LABELS, FIELD_LABELS, KIND_ICONS, KIND_LABELS
 from app.directory.media_forms import PhotoForm
 from app.directory.models import Resource
+from app.directory.sections import format_audit_value, render_resource_sections
 from app.directory.services import (
     AUDIT_SUBJECT,
     ResourceFields,
@@ -43,6 +44,7 @@ def _directory_labels() -> dict[str, object]:
         "resource_kind_icons": KIND_ICONS,
         "audit_action_labels": AUDIT_ACTION_LABELS,
         "resource_field_labels": FIELD_LABELS,
+        "audit_value": format_audit_value,
         "manages_resources": current_user.is_authenticated
         and (current_user.is_admin or bool(list_possible_owners(current_user))),
     }
@@ -197,4 +199,9 @@ def toggle_active(code: str) -> Response:
 @bp.route("/<code>")
 def show(code: str) -> str:
     resource = _resource_or_404(code)
-    return render_template("directory/show.html", resource=resource, managing=can_manage(current_user, resource.owner))
+    return render_template(
+        "directory/show.html",
+        resource=resource,
+        managing=can_manage(current_user, resource.owner),
+        sections=render_resource_sections(resource),
+    )

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from app.access.models import Closure, Window
+from app.access.services import add_closure, get_window, list_closures, list_windows
 from app.audit.models import AuditEntry
+from app.db import utcnow
 from app.directory.models import Resource
 from app.directory.services import get_resource, search_resources
 from app.extensions import db
 from app.importer import check_document
+from app.organisations.services import get_organisation
 from tests.factories import make_city, make_resource, refused, run_import
 
 ORGANISATIONS = [
@@ -29,7 +33,7 @@ ORGANISATIONS = [
         "registered_with": ["LZ-DB-01"],
     },
 ]
-# The resource of API.md's example, its windows and closures left for the rules issue.
+# The resource of API.md's example; its windows and closures are in the tests that need them.
 PARKING: dict[str, Any] = {
     "code": "LZ-DB-01-P1",
     "name": "东坝社区公共停车场",
@@ -305,17 +309,8 @@ def _drop(key: str):
             "resources[0].policy.requires_approval",
             id="approval-is-true-or-false",
         ),
-        pytest.param(
-            _set("windows", [{"audience": "public", "days": "all", "start": "08:00", "end": "20:00"}]),
-            "resources[0].windows",
-            id="windows-wait-for-the-rules-issue",
-        ),
-        pytest.param(
-            _set("closures", [{"start": "2026-12-05T00:00:00+08:00", "end": "2026-12-06T00:00:00+08:00"}]),
-            "resources[0].closures",
-            id="closures-wait-for-the-rules-issue",
-        ),
         pytest.param(_set("windows", "all day"), "resources[0].windows", id="windows-are-a-list"),
+        pytest.param(_set("closures", "路面维修"), "resources[0].closures", id="closures-are-a-list"),
         pytest.param(lambda d: d["resources"].insert(0, "P1"), "resources[0]", id="resource-is-an-object"),
         pytest.param(lambda d: d.update(resources={"P1": {}}), "resources", id="section-is-a-list"),
     ],
@@ -342,11 +337,241 @@ def test_domain_rules_speak_the_domain_messages(app):
     ]
 
 
-def test_windows_are_refused_with_a_clear_message(app):
-    doc = document()
-    doc["resources"][1]["windows"] = [{"audience": "public", "days": "all", "start": "08:00", "end": "20:00"}]
+# --- windows and closures ----------------------------------------------------
 
-    assert check_document(doc) == ["resources[1].windows: windows cannot be imported by this version yet"]
+UNITS_ON_WORKDAYS = {
+    "audience": "registered_units",
+    "days": "workday",
+    "start": "08:30",
+    "end": "17:30",
+    "price": 0,
+    "max_quantity": 3,
+}
+RESIDENTS_AT_NIGHT = {"audience": "residents", "days": "all", "start": "17:30", "end": "24:00", "max_quantity": 1}
+STADIUM_EVENINGS = {
+    "audience": "residents",
+    "days": ["mon", "tue", "wed", "thu", "fri"],
+    "start": "18:00",
+    "end": "21:30",
+}
+REPAIRS = {"start": "2026-12-05T00:00:00+08:00", "end": "2026-12-06T00:00:00+08:00", "reason": "路面维修"}
+
+
+def with_rules() -> dict[str, Any]:
+    doc = document()
+    doc["resources"][0].update(windows=[UNITS_ON_WORKDAYS, RESIDENTS_AT_NIGHT], closures=[REPAIRS])
+    doc["resources"][1].update(windows=[STADIUM_EVENINGS])
+    return copy.deepcopy(doc)
+
+
+def windows_of(code: str) -> list[tuple[str, str | list[str], str, str]]:
+    db.session.expire_all()
+    views = [w.audit_view() for w in list_windows(get_resource(code))]
+    return [(v["audience"], v["days"], v["start"], v["end"]) for v in views]
+
+
+def closures_of(code: str) -> list[tuple[datetime, datetime, str]]:
+    db.session.expire_all()
+    return [(c.start, c.end, c.reason) for c in list_closures(get_resource(code))]
+
+
+def window(**changes: Any):
+    """A change to the parking lot's first window."""
+    return lambda doc: doc["resources"][0]["windows"][0].update(changes)
+
+
+def closure(**changes: Any):
+    return lambda doc: doc["resources"][0]["closures"][0].update(changes)
+
+
+def test_windows_and_closures_of_the_file_are_written(app):
+    report = run_import(with_rules())
+
+    assert (report.created["windows"], report.created["closures"]) == (3, 1)
+    assert windows_of("LZ-DB-01-P1") == [
+        ("residents", "all", "17:30", "24:00"),
+        ("registered_units", "workday", "08:30", "17:30"),
+    ]
+    assert windows_of("U-GYYZ-S1") == [("residents", ["mon", "tue", "wed", "thu", "fri"], "18:00", "21:30")]
+    stadium = get_window(get_resource("U-GYYZ-S1"), list_windows(get_resource("U-GYYZ-S1"))[0].id)
+    assert stadium.to_domain().days.weekdays == frozenset(range(5))
+    assert closures_of("LZ-DB-01-P1") == [
+        (datetime(2026, 12, 4, 16, tzinfo=UTC), datetime(2026, 12, 5, 16, tzinfo=UTC), "路面维修")
+    ]
+    assert closures_of("U-GYYZ-S1") == []
+
+
+def test_importing_windows_twice_adds_nothing_and_audits_nothing(app):
+    run_import(with_rules())
+    ids = sorted(db.session.scalars(select(Window.id)))
+    entries = count(AuditEntry)
+
+    report = run_import(with_rules())
+
+    assert not report.changed
+    assert (report.unchanged["windows"], report.unchanged["closures"]) == (3, 1)
+    assert sorted(db.session.scalars(select(Window.id))) == ids
+    assert count(AuditEntry) == entries
+
+
+def test_window_taken_out_of_the_file_is_removed(app):
+    run_import(with_rules())
+    doc = with_rules()
+    doc["resources"][0]["windows"] = [UNITS_ON_WORKDAYS]
+
+    report = run_import(doc)
+
+    assert (report.removed["windows"], report.unchanged["windows"], report.created["windows"]) == (1, 2, 0)
+    assert report.changed
+    assert windows_of("LZ-DB-01-P1") == [("registered_units", "workday", "08:30", "17:30")]
+    removed = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "window_removed")).all()
+    assert [(e.subject_type, e.changes["start"]) for e in removed] == [("resource", ["17:30", None])]
+
+
+def test_changed_window_replaces_the_old_one(app):
+    run_import(with_rules())
+    doc = with_rules()
+    doc["resources"][0]["windows"][0]["end"] = "18:00"
+
+    report = run_import(doc)
+
+    assert (report.created["windows"], report.removed["windows"]) == (1, 1)
+    assert ("registered_units", "workday", "08:30", "18:00") in windows_of("LZ-DB-01-P1")
+    assert ("registered_units", "workday", "08:30", "17:30") not in windows_of("LZ-DB-01-P1")
+
+
+def test_empty_list_removes_every_window_and_closure(app):
+    run_import(with_rules())
+    doc = with_rules()
+    doc["resources"][0].update(windows=[], closures=[])
+
+    report = run_import(doc)
+
+    assert (report.removed["windows"], report.removed["closures"]) == (2, 1)
+    assert windows_of("LZ-DB-01-P1") == [] and closures_of("LZ-DB-01-P1") == []
+
+
+def test_resource_without_the_keys_keeps_its_windows_and_closures(app):
+    run_import(with_rules())
+    doc = with_rules()
+    del doc["resources"][0]["windows"]
+    del doc["resources"][0]["closures"]
+
+    report = run_import(doc)
+
+    assert not report.changed
+    assert len(windows_of("LZ-DB-01-P1")) == 2 and len(closures_of("LZ-DB-01-P1")) == 1
+
+
+def test_closures_of_the_owner_organisation_are_left_alone(app):
+    run_import(with_rules())
+    community = get_organisation("LZ-DB-01")
+    start = datetime(2027, 1, 1, tzinfo=UTC)
+    add_closure(
+        organisation=community, start=start, end=start + timedelta(days=1), reason="元旦", actor=None, now=utcnow()
+    )
+    db.session.commit()
+    doc = with_rules()
+    doc["resources"][0]["closures"] = []
+
+    run_import(doc)
+
+    assert [reason for _, _, reason in closures_of("LZ-DB-01-P1")] == ["元旦"]
+
+
+def test_capacity_cut_below_a_kept_windows_limit_is_refused(app):
+    run_import(with_rules())
+    doc = with_rules()
+    del doc["resources"][0]["windows"]
+    doc["resources"][0]["capacity"] = 2
+
+    assert [p.split(": ", 1)[0] for p in refused(doc)] == ["resources[0].capacity"]
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "says"),
+    [
+        pytest.param(window(audience="everyone"), "resources[0].windows[0].audience", '"everyone" is not one of'),
+        pytest.param(window(audience=None), "resources[0].windows[0].audience", "is required", id="no-audience"),
+        pytest.param(window(days=["mon", "funday"]), "resources[0].windows[0].days", '["mon", "funday"]: Use all'),
+        pytest.param(window(days="weekends"), "resources[0].windows[0].days", '"weekends": Use all'),
+        pytest.param(window(days=[]), "resources[0].windows[0].days", "[]: Use all", id="no-days-listed"),
+        pytest.param(window(start="25:00"), "resources[0].windows[0].start", '"25:00" is not a time'),
+        pytest.param(window(start="8.30"), "resources[0].windows[0].start", '"8.30" is not a time'),
+        pytest.param(window(end=1050), "resources[0].windows[0].end", '"1050" is not a time', id="base-60-number"),
+        pytest.param(window(end="08:00"), "resources[0].windows[0].end", "must end after it starts", id="end<start"),
+        pytest.param(window(start="24:00", end="24:00"), "resources[0].windows[0].end", "must end after it starts"),
+        pytest.param(window(max_quantity=41), "resources[0].windows[0].max_quantity", "more than the capacity"),
+        pytest.param(window(max_quantity=0), "resources[0].windows[0].max_quantity", "out of range"),
+        pytest.param(window(max_quantity="3"), "resources[0].windows[0].max_quantity", "must be a whole number"),
+        pytest.param(window(price=-100), "resources[0].windows[0].price", "out of range", id="negative-price"),
+        pytest.param(window(price=1.5), "resources[0].windows[0].price", "must be a whole number", id="price-in-fen"),
+        pytest.param(window(price=10**400), "resources[0].windows[0].price", "too large", id="price-huge"),
+        pytest.param(window(max_minutes_per_week=10081), "resources[0].windows[0].max_minutes_per_week", "range"),
+        pytest.param(window(requires_approval="是"), "resources[0].windows[0].requires_approval", "true or false"),
+        pytest.param(window(colour="red"), "resources[0].windows[0].colour", "is not a known field"),
+        pytest.param(lambda d: d["resources"][0]["windows"].append("all day"), "resources[0].windows[2]", "object"),
+        pytest.param(
+            closure(end="2026-12-04T00:00:00+08:00"), "resources[0].closures[0].end", "must be after the start"
+        ),
+        pytest.param(
+            closure(start="2026-12-05T00:00:00"), "resources[0].closures[0].start", "no UTC offset", id="naive-start"
+        ),
+        pytest.param(closure(end="2026-12-06"), "resources[0].closures[0].end", "is not a date and time", id="date"),
+        pytest.param(closure(end="tomorrow"), "resources[0].closures[0].end", "is not a date and time"),
+        pytest.param(
+            closure(end="2028-12-06T00:00:00+08:00"), "resources[0].closures[0].end", "at most 366 days", id="2-years"
+        ),
+        pytest.param(closure(reason=" "), "resources[0].closures[0].reason", "is required", id="no-reason"),
+        pytest.param(closure(reason="修" * 201), "resources[0].closures[0].reason", "longer than 200"),
+        pytest.param(closure(why="修"), "resources[0].closures[0].why", "is not a known field"),
+    ],
+)
+def test_each_window_and_closure_rule_is_reported_by_its_path_and_nothing_is_written(app, change, path, says):
+    doc = with_rules()
+    change(doc)
+
+    problems = refused(doc)
+
+    assert [p for p in problems if p.startswith(f"{path}: ")] == [p for p in problems], problems
+    assert says in problems[0]
+    assert count(Resource) == count(Window) == count(Closure) == 0
+
+
+def test_every_bad_window_field_is_listed_at_once(app):
+    doc = with_rules()
+    doc["resources"][0]["windows"][0].update(audience="everyone", days=["mon", "funday"], start="25:00")
+    doc["resources"][0]["windows"][1].update(max_quantity=41, price=-1)
+    doc["resources"][0]["closures"][0].update(start="2026-12-05T00:00:00")
+
+    assert [p.split(": ", 1)[0] for p in refused(doc)] == [
+        "resources[0].windows[0].audience",
+        "resources[0].windows[0].days",
+        "resources[0].windows[0].start",
+        "resources[0].windows[1].price",
+        "resources[0].windows[1].max_quantity",
+        "resources[0].closures[0].start",
+    ]
+
+
+def test_window_problem_after_an_import_leaves_the_old_windows(app):
+    run_import(with_rules())
+    doc = with_rules()
+    doc["resources"][0]["windows"] = [dict(UNITS_ON_WORKDAYS, start="25:00")]
+
+    assert refused(doc) == ['resources[0].windows[0].start: "25:00" is not a time (HH:MM)']
+    assert len(windows_of("LZ-DB-01-P1")) == 2
+
+
+def test_one_digit_hours_and_utc_times_are_read(app):
+    doc = with_rules()
+    doc["resources"][0]["windows"] = [dict(UNITS_ON_WORKDAYS, start="8:30")]
+    doc["resources"][0]["closures"] = [dict(REPAIRS, start="2026-12-04T16:00:00Z")]
+
+    run_import(doc)
+
+    assert windows_of("LZ-DB-01-P1") == [("registered_units", "workday", "08:30", "17:30")]
+    assert closures_of("LZ-DB-01-P1")[0][0] == datetime(2026, 12, 4, 16, tzinfo=UTC)
 
 
 def test_every_problem_of_every_resource_is_listed_and_nothing_is_written(app):
@@ -437,14 +662,35 @@ def test_command_imports_resources_and_counts_them(runner, tmp_path):
 def test_command_refuses_resources_with_problems_by_path(runner, tmp_path):
     doc = document()
     doc["resources"][1]["policy"]["min_minutes"] = 45
-    doc["resources"][0]["windows"] = [{"audience": "public"}]
+    doc["resources"][0]["windows"] = [{"audience": "public", "days": "all", "start": "25:00", "end": "24:00"}]
 
     result = runner.invoke(args=["directory", "import", write(tmp_path, doc)])
 
     assert result.exit_code != 0
-    assert "  resources[0].windows: windows cannot be imported by this version yet" in result.output
+    assert '  resources[0].windows[0].start: "25:00" is not a time (HH:MM)' in result.output
     assert "  resources[1].policy.min_minutes: " in result.output
     assert count(Resource) == 0
+
+
+def test_command_reads_windows_of_a_yaml_file(runner, tmp_path):
+    path = tmp_path / "directory.yaml"
+    rules = (
+        "    windows:\n"
+        "      - {audience: registered_units, days: workday, start: 8:30, end: 17:30, max_quantity: 3}\n"
+        "      - {audience: residents, days: [sat, sun], start: 00:00, end: 24:00}\n"
+        "    closures:\n"
+        "      - {start: 2026-12-05T00:00:00+08:00, end: 2026-12-06T00:00:00+08:00, reason: 路面维修}\n"
+    )
+    path.write_text(YAML_FILE.replace("{time}", "00:00").replace("    windows: []\n", rules), encoding="utf-8")
+
+    result = runner.invoke(args=["directory", "import", str(path)])
+
+    assert result.exit_code == 0, result.output
+    assert windows_of("LZ-DB-01-P1") == [
+        ("residents", ["sat", "sun"], "00:00", "24:00"),
+        ("registered_units", "workday", "08:30", "17:30"),
+    ]
+    assert len(closures_of("LZ-DB-01-P1")) == 1
 
 
 def test_command_dry_run_reports_resources_and_writes_nothing(runner, tmp_path):

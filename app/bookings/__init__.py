@@ -1,0 +1,17 @@
+"""Bookings: the claims on a resource's capacity, and availability as people see it."""
+
+from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
+
+bp = Blueprint("bookings", __name__, url_prefix="/bookings")
+
+# Routes register on the blueprint when their modules load.
+from app.bookings import closure_views, views  # noqa: E402,F401
+
+
+@bp.record_once
+def _add_sections(state: BlueprintSetupState) -> None:
+    from app.directory.sections import add_resource_section
+
+    # The resource's page shows today and tomorrow, with a link to the week.
+    add_resource_section(state.app, 20, views.render_week_section)

@@ -1,0 +1,56 @@
+"""Bookings: a user's claim on a quantity of a resource over [start, end)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.db import UTCDateTime, utcnow
+from app.directory.models import Resource
+from app.domain.bookings import HOLDING, BookingStatus
+from app.extensions import db
+from app.organisations.models import Organisation
+
+HOLDING_SQL = "status IN ({})".format(", ".join(repr(s.value) for s in sorted(HOLDING)))
+
+
+class Booking(db.Model):
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({', '.join(repr(s.value) for s in BookingStatus)})", name="status"),
+        CheckConstraint('"start" < "end"', name="start_before_end"),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        # What holds capacity on a resource over a span: the availability and capacity queries.
+        Index(
+            "ix_bookings_holding",
+            "resource_id",
+            "start",
+            "end",
+            sqlite_where=text(HOLDING_SQL),
+            postgresql_where=text(HOLDING_SQL),
+        ),
+        Index("ix_bookings_user", "user_id", "start"),
+        Index("ix_bookings_on_behalf_of", "on_behalf_of_id", "start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="RESTRICT"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    start: Mapped[datetime] = mapped_column(UTCDateTime())
+    end: Mapped[datetime] = mapped_column(UTCDateTime())
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default=BookingStatus.PENDING.value)
+    purpose: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    resource: Mapped[Resource] = relationship()
+    user: Mapped[User] = relationship()
+    on_behalf_of: Mapped[Organisation | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Booking {self.id} {self.status}>"
