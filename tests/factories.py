@@ -180,3 +180,26 @@ def make_booking(resource: Resource, user: User, start: Any, end: Any, **fields:
     db.session.add(booking)
     db.session.commit()
     return booking
+
+
+def make_article_parking(community: Organisation, policy: Any, **fields: Any) -> Resource:
+    """The article's community parking lot ("<community>-P1", 40 车位, `policy`), open to registered units
+    on working days 08:30–17:30 for up to 5 spaces at a time; `fields` override the lot's own fields."""
+    fields = {"kind": "parking", "capacity": 40, "unit_label": "车位", "policy": policy, **fields}
+    lot = make_resource(f"{community.code}-P1", community, **fields)
+    make_window(lot, audience="registered_units", days="workday", start="08:30", end="17:30", max_quantity=5)
+    return lot
+
+
+def make_unit_staff(unit: Organisation, name: str = "单位职工") -> User:
+    """A user who is a member of `unit` (staff who may book for it)."""
+    user = make_user(name=name)
+    make_membership(user, unit)
+    return user
+
+
+def make_local_resident(community: Organisation, name: str = "居民") -> User:
+    """A user registered (and acknowledged) as a resident of `community`."""
+    user = make_user(name=name)
+    make_resident(user, community)
+    return user

@@ -20,7 +20,7 @@ from app.api.auth import api_token, api_user, bearer_value, token_required
 from app.api.openapi import openapi_document
 from app.api.serialise import availability_json, me_json, resource_json, rfc3339, user_summary
 from app.bookings.availability import get_availability, list_bookable, list_open_to, list_published_rules
-from app.bookings.services import list_candidates
+from app.bookings.services import get_resources, list_candidates
 from app.db import transaction, utcnow
 from app.directory.models import Resource
 from app.directory.services import get_resource, search_resources
@@ -219,7 +219,7 @@ def resources() -> Response:
     if filters["span"] is not None:
         start, end = filters["span"]
         candidates = list_bookable(requester, start, end, filters["quantity"], now, candidates=candidates)
-    items = candidates[(page - 1) * per_page : page * per_page]
+    items = get_resources([c.id for c in candidates[(page - 1) * per_page : page * per_page]])
     return _private(jsonify(items=_resources_json(items), total=len(candidates), page=page, per_page=per_page))
 
 

@@ -10,12 +10,12 @@ from enum import StrEnum
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
 from app.access.models import Closure, Window
 from app.access.services import audiences_of, rules_for
-from app.bookings.services import in_ids, list_holding, list_holding_and_quota, week_minutes_used_many
+from app.bookings.services import Candidate, in_ids, list_holding, list_holding_and_quota, week_minutes_used_many
 from app.directory.models import Resource
 from app.domain.audiences import Requester, audiences_for
 from app.domain.intervals import Interval, merge, overlaps
@@ -108,31 +108,67 @@ def _possible_audiences(requester: Requester) -> frozenset[Audience]:
 
 _AUDIENCES = {a.value: a for a in Audience}
 _Street = aliased(Organisation)
-_COMMUNITY_AUDIENCES = frozenset({Audience.RESIDENTS, Audience.PARTY_MEMBERS})
 
 
-def _admitting_windows(ids: Sequence[int], audiences: frozenset[Audience]) -> dict[int, list[AccessWindow]]:
-    """The windows of these audiences, by resource: plain rows, for speed over the whole city."""
+# Over more ids than this, reading every row of the asked audiences and keeping the ids' rows
+# here is quicker than writing the ids into the statement.
+_FEW_IDS = 200
+
+
+def _admitting_windows(
+    ids: Sequence[int], audiences: frozenset[Audience], owners: Mapping[Audience, frozenset[int]] | None = None
+) -> dict[int, list[AccessWindow]]:
+    """The windows of these audiences, by resource: plain rows, for speed over the whole city.
+
+    `owners`, when given, narrows an audience to the resources of those owners (the only ones
+    whose windows of that audience can admit the requester); an audience not in it is read
+    for every owner."""
     days_cache: dict[tuple[str, int], Days] = {}
     found: dict[int, list[AccessWindow]] = {}
-    rows = db.session.execute(
-        select(
-            Window.resource_id,
-            Window.id,
-            Window.audience,
-            Window.days,
-            Window.weekdays,
-            Window.start_minute,
-            Window.end_minute,
-            Window.price,
-            Window.max_quantity,
-            Window.max_minutes_per_week,
-            Window.requires_approval,
+    query = select(
+        Window.resource_id,
+        Window.id,
+        Window.audience,
+        Window.days,
+        Window.weekdays,
+        Window.start_minute,
+        Window.end_minute,
+        Window.price,
+        Window.max_quantity,
+        Window.max_minutes_per_week,
+        Window.requires_approval,
+    ).order_by(Window.id)
+    if owners is None:
+        query = query.where(Window.audience.in_(sorted(audiences)))
+    else:
+        anyone = sorted(a for a in audiences if a not in owners)
+        some = [(a, sorted(owners[a])) for a in sorted(audiences) if owners.get(a)]
+        if not anyone and not some:
+            return {}
+        query = query.join(Resource, Resource.id == Window.resource_id).where(
+            or_(
+                Window.audience.in_(anyone),
+                *(and_(Window.audience == a, in_ids(Resource.owner_id, ids_)) for a, ids_ in some),
+            )
         )
-        .where(in_ids(Window.resource_id, ids), Window.audience.in_(sorted(audiences)))
-        .order_by(Window.id)
-    )
-    for resource_id, window_id, audience, days, weekdays, start, end, price, most, quota, approval in rows:
+    wanted = set(ids)
+    if len(wanted) <= _FEW_IDS:
+        query = query.where(in_ids(Window.resource_id, wanted))
+    for (
+        resource_id,
+        window_id,
+        audience,
+        days,
+        weekdays,
+        start,
+        end,
+        price,
+        most,
+        quota,
+        approval,
+    ) in db.session.execute(query):
+        if resource_id not in wanted:
+            continue
         rule = days_cache.get((days, weekdays))
         if rule is None:
             rule = days_cache[(days, weekdays)] = _days(days, weekdays)
@@ -140,6 +176,24 @@ def _admitting_windows(ids: Sequence[int], audiences: frozenset[Audience]) -> di
             AccessWindow(_AUDIENCES[audience], rule, start, end, price, most, quota, approval, window_id)
         )
     return found
+
+
+def _owners_by_audience(requester: Requester, served: Mapping[int, frozenset[int]]) -> dict[Audience, frozenset[int]]:
+    """For each audience but `public`, the owners whose windows of it can admit the requester
+    (audiences_for read from the requester's side)."""
+    if requester.acting_for is not None:
+        return {
+            Audience.REGISTERED_UNITS: requester.acting_for_registered_with,
+            Audience.OWNER_MEMBERS: frozenset({requester.acting_for}),
+            Audience.RESIDENTS: frozenset(),
+            Audience.PARTY_MEMBERS: frozenset(),
+        }
+    return {
+        Audience.REGISTERED_UNITS: frozenset(),
+        Audience.OWNER_MEMBERS: requester.member_of,
+        Audience.RESIDENTS: frozenset(o for o, c in served.items() if c & requester.resident_of),
+        Audience.PARTY_MEMBERS: frozenset(o for o, c in served.items() if c & requester.party_member_of),
+    }
 
 
 def _days(days: str, weekdays: int) -> Days:
@@ -180,14 +234,14 @@ def _communities_served(requester: Requester) -> dict[int, frozenset[int]]:
 
 @dataclass(frozen=True)
 class _Eligible:
-    resource: Resource
+    resource: Candidate
     id: int
     rules: ResourceRules  # with only the windows admitting the requester
     audiences: frozenset[Audience]
 
 
 def _eligible(
-    requester: Requester, candidates: Sequence[Resource], start: datetime, end: datetime
+    requester: Requester, candidates: Sequence[Candidate], start: datetime, end: datetime
 ) -> tuple[list[_Eligible], date, date]:
     """The candidates with a window admitting the requester, with their rules over the local days
     [start, end) touches (returned too), in four queries at most: such windows, the communities
@@ -199,11 +253,10 @@ def _eligible(
     if requester.user_id is None or not requester.may_act or not candidates:
         return [], start.date(), end.date()
     ids = [r.id for r in candidates]
-    windows = _admitting_windows(ids, _possible_audiences(requester))
+    served = _communities_served(requester)
+    windows = _admitting_windows(ids, _possible_audiences(requester), _owners_by_audience(requester, served))
     with_windows = [(r, i) for r, i in zip(candidates, ids, strict=True) if i in windows]
-    communal = any(w.audience in _COMMUNITY_AUDIENCES for _, i in with_windows for w in windows[i])
-    served = _communities_served(requester) if communal else {}
-    chosen: list[tuple[Resource, int, list[AccessWindow], frozenset[Audience]]] = []
+    chosen: list[tuple[Candidate, int, list[AccessWindow], frozenset[Audience]]] = []
     for resource, resource_id in with_windows:
         owner_id = resource.owner_id
         audiences = audiences_for(requester, owner_id, served.get(owner_id, frozenset()))
@@ -232,16 +285,17 @@ def _closures_of(resources: Sequence[tuple[int, int]], first_day: date, last_day
     span_end = datetime.combine(last_day + timedelta(days=3), time(0), tzinfo=ZoneInfo("UTC"))
     own: dict[int, list[Interval]] = {}
     of_owner: dict[int, list[Interval]] = {}
-    for resource_id, organisation_id, closure_start, closure_end in db.session.execute(
-        select(Closure.resource_id, Closure.organisation_id, Closure.start, Closure.end).where(
+    query = select(Closure.resource_id, Closure.organisation_id, Closure.start, Closure.end).where(
+        Closure.start < span_end, Closure.end > span_start
+    )
+    if len(resources) <= _FEW_IDS:
+        query = query.where(
             or_(
                 in_ids(Closure.resource_id, [r for r, _ in resources]),
                 in_ids(Closure.organisation_id, {o for _, o in resources}),
-            ),
-            Closure.start < span_end,
-            Closure.end > span_start,
+            )
         )
-    ):
+    for resource_id, organisation_id, closure_start, closure_end in db.session.execute(query):
         target = (
             own.setdefault(resource_id, []) if resource_id is not None else of_owner.setdefault(organisation_id, [])
         )
@@ -250,7 +304,10 @@ def _closures_of(resources: Sequence[tuple[int, int]], first_day: date, last_day
 
 
 def _rules(
-    resource: Resource, windows: Sequence[AccessWindow], closures: Sequence[Interval], calendar: Mapping[date, DayEntry]
+    resource: Resource | Candidate,
+    windows: Sequence[AccessWindow],
+    closures: Sequence[Interval],
+    calendar: Mapping[date, DayEntry],
 ) -> ResourceRules:
     return ResourceRules(
         capacity=resource.capacity,
@@ -278,8 +335,8 @@ def list_bookable(
     quantity: int,
     now: datetime,
     *,
-    candidates: Sequence[Resource],
-) -> list[Resource]:
+    candidates: Sequence[Candidate],
+) -> list[Candidate]:
     """The candidates the requester may book `quantity` of over [start, end) now, in their order.
 
     A bounded number of queries whatever the number of candidates: the windows admitting the
@@ -312,7 +369,7 @@ def list_bookable(
     ]
 
 
-def list_open_to(requester: Requester, now: datetime, candidates: Sequence[Resource]) -> list[Resource]:
+def list_open_to(requester: Requester, now: datetime, candidates: Sequence[Candidate]) -> list[Candidate]:
     """The candidates with a window admitting the requester that is open now (on today's official
     calendar) and no closure now. Capacity is not looked at."""
     eligible, _, _ = _eligible(requester, candidates, now, now + timedelta(microseconds=1))
@@ -342,6 +399,9 @@ class CellStatus(StrEnum):
 
 # Runs of these are shown as one line: nothing in them can be booked by anyone.
 RUN_STATUSES = frozenset({CellStatus.PAST, CellStatus.CLOSED, CellStatus.NOT_OPEN})
+# Reasons that say the slot is not for this requester at all, whatever is free: a run of them
+# reads as one cell ("not open to you, 00:00–08:30"), not one line per slot.
+NOT_FOR_YOU = frozenset({"not_eligible", "outside_window", "forbidden"})
 SIGN_IN = "sign_in"  # the reason anonymous visitors see
 
 
@@ -444,7 +504,15 @@ def week_columns(grid: Grid, first_day: date, last_day: date, now: datetime, *, 
                 status, reason = unavailable, slot.reason
             local_end = end.astimezone(zone)
             last = cells[-1] if cells else None
-            if last is not None and status in RUN_STATUSES and last.status is status and last.end == local:
+            if (
+                last is not None
+                and last.status is status
+                and last.end == local
+                and (
+                    status in RUN_STATUSES
+                    or (status is unavailable and reason in NOT_FOR_YOU and last.reason == reason)
+                )
+            ):
                 cells[-1] = last._replace(end=local_end, free=slot.free)
             else:
                 cells.append(Cell(local, local_end, status, slot.free, slot.capacity, reason))

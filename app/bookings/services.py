@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, bindparam, case, func, literal, select, text, type_coerce, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.bookings.models import HOLDING_SQL, Booking
 from app.directory.models import Resource
 from app.directory.services import _text_filter, area_owner_ids
 from app.domain.bookings import COUNTS_FOR_QUOTA, HOLDING
+from app.domain.resources import Policy
 from app.domain.rules import Held
 from app.extensions import db
 from app.organisations.models import Organisation
@@ -217,10 +218,38 @@ def list_holding_and_quota(
     return held, used
 
 
-def list_candidates(*, q: str = "", kind: str | None = None, area: Organisation | None = None) -> list[Resource]:
+class Candidate(NamedTuple):
+    """A resource as "free for me" and "open to me" decide over it: plain columns, so a whole
+    city's worth costs no ORM objects; the page then loads the few it shows (get_resources)."""
+
+    id: int
+    code: str
+    owner_id: int
+    capacity: int
+    timezone: str
+    slot_minutes: int
+    min_minutes: int
+    max_minutes: int
+    book_ahead_days: int
+    release_time: time
+    buffer_minutes: int
+    requires_approval: bool
+    checkin_required: bool
+    checkin_grace_minutes: int
+    cancel_before_minutes: int
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(*self[5:])
+
+
+_CANDIDATE_COLUMNS = [getattr(Resource, name) for name in Candidate._fields]
+
+
+def list_candidates(*, q: str = "", kind: str | None = None, area: Organisation | None = None) -> list[Candidate]:
     """Active resources matching the directory's text, kind and area filters, all of them
-    (no pages), owners loaded: what "free for me" and "open to me" decide over."""
-    query = select(Resource).where(Resource.active.is_(True))
+    (no pages), in the directory's order: what "free for me" and "open to me" decide over."""
+    query = select(*_CANDIDATE_COLUMNS).where(Resource.active.is_(True))
     if kind:
         query = query.where(Resource.kind == kind)
     if area is not None:
@@ -231,7 +260,20 @@ def list_candidates(*, q: str = "", kind: str | None = None, area: Organisation 
     if words:
         # As in the directory: names containing the words as typed come first.
         ordering.insert(0, case((Resource.name.contains(words, autoescape=True), 0), else_=1))
-    return list(db.session.scalars(query.options(selectinload(Resource.owner)).order_by(*ordering)))
+    # Core rows, not ORM ones: a whole city of plain columns, several times quicker.
+    rows = db.session.connection().execute(query.order_by(*ordering)).all()
+    return list(map(Candidate._make, rows))
+
+
+def get_resources(ids: Sequence[int]) -> list[Resource]:
+    """These resources with their owners, in the order of `ids` (a page of found candidates)."""
+    if not ids:
+        return []
+    found = {
+        r.id: r
+        for r in db.session.scalars(select(Resource).options(joinedload(Resource.owner)).where(Resource.id.in_(ids)))
+    }
+    return [found[i] for i in ids if i in found]
 
 
 _RESOURCE_WITH_OWNER = select(Resource).options(joinedload(Resource.owner)).where(Resource.code == bindparam("code"))

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 from app.access.services import requester_for
 from app.bookings import bp
 from app.bookings.availability import (
-    RUN_STATUSES,
+    NOT_FOR_YOU,
     SIGN_IN,
     Cell,
     CellStatus,
@@ -34,7 +34,7 @@ from app.bookings.availability import (
     summarise,
 )
 from app.bookings.forms import FindForm
-from app.bookings.services import get_resource_with_owner, list_candidates
+from app.bookings.services import get_resource_with_owner, get_resources, list_candidates
 from app.db import utcnow
 from app.directory.models import Resource
 from app.directory.services import can_manage, list_areas
@@ -74,7 +74,6 @@ WHOLE_DAY_WORDS = {
     CellStatus.PAST: _l("Over"),
 }
 # Reasons that mean "open, but to others": the cell says so in its word.
-NOT_FOR_YOU = frozenset({"not_eligible", "outside_window", "forbidden"})
 
 AUDIENCE_WORDS = {
     Audience.PUBLIC: _l("every signed-in user"),
@@ -167,7 +166,7 @@ class CellWriter:
         status = cell.status
         start = cell.start
         time_text = CLOCKS[start.hour * 60 + start.minute]
-        if status in RUN_STATUSES and cell.end - start > self.slot:
+        if cell.end - start > self.slot:  # a run of slots
             time_text += "–" + _clock(cell.end, day)
         if status is CellStatus.FREE or status is CellStatus.PARTLY:
             return self.counted[status] % (time_text, cell.free, cell.capacity)
@@ -175,9 +174,12 @@ class CellWriter:
         detail = ""
         if status is CellStatus.UNAVAILABLE:
             if cell.reason in NOT_FOR_YOU:
+                # What is free does not matter to whom it is not open (and varies along a run).
                 word = self.words["not_for_you"]
-            counts = self.free_pattern % {"free": cell.free, "capacity": cell.capacity}
-            detail = f"{self.reason(cell.reason)} {counts}"
+                detail = self.reason(cell.reason)
+            else:
+                counts = self.free_pattern % {"free": cell.free, "capacity": cell.capacity}
+                detail = f"{self.reason(cell.reason)} {counts}"
         elif status is CellStatus.CLOSED and cell.notes:
             detail = self.separator.join(cell.notes)
         symbol = STATUS_SYMBOLS[status]
@@ -431,7 +433,7 @@ def find() -> Response:
             end = datetime.combine(day, form.end.data, tzinfo=zone)
             candidates = list_bookable(requester, start, end, form.quantity.data or 1, now, candidates=candidates)
         total = len(candidates)
-        results = candidates[:MAX_RESULTS]
+        results = get_resources([c.id for c in candidates[:MAX_RESULTS]])
     keep = {"on_behalf_of": acting.code} if acting is not None else {}
     html = render_template(
         "bookings/find.html",

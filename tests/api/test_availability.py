@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
 
@@ -13,31 +12,22 @@ from app.domain.resources import Policy
 from app.extensions import db
 from app.workdays.models import CalendarDay
 from tests.factories import (
+    make_article_parking,
     make_booking,
     make_city,
     make_closure,
-    make_membership,
-    make_resident,
-    make_resource,
+    make_local_resident,
+    make_unit_staff,
     make_user,
-    make_window,
 )
+from tests.when import SHANGHAI, at, next_monday
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 URL = "/api/v1/resources/T-S-01-P1/availability"
-
-
-def next_monday() -> date:
-    today = utcnow().astimezone(SHANGHAI).date()
-    return today + timedelta(days=7 - today.weekday())
+POLICY = Policy(slot_minutes=30, min_minutes=30, max_minutes=600, book_ahead_days=60)
 
 
 MONDAY = next_monday()
 HOLIDAY = MONDAY + timedelta(days=2)
-
-
-def at(day: date, clock: str) -> datetime:
-    return datetime.combine(day, time.fromisoformat(clock), tzinfo=SHANGHAI)
 
 
 def bearer(user) -> dict[str, str]:
@@ -61,24 +51,17 @@ def city(app):
 
 @pytest.fixture
 def parking(city):
-    policy = Policy(slot_minutes=30, min_minutes=30, max_minutes=600, book_ahead_days=60)
-    lot = make_resource("T-S-01-P1", city["c1"], kind="parking", capacity=40, unit_label="车位", policy=policy)
-    make_window(lot, audience="registered_units", days="workday", start="08:30", end="17:30", max_quantity=5)
-    return lot
+    return make_article_parking(city["c1"], POLICY)
 
 
 @pytest.fixture
 def staff(city):
-    user = make_user(name="单位职工")
-    make_membership(user, city["unit"])
-    return bearer(user)
+    return bearer(make_unit_staff(city["unit"]))
 
 
 @pytest.fixture
 def resident(city):
-    user = make_user(name="居民")
-    make_resident(user, city["c1"])
-    return bearer(user)
+    return bearer(make_local_resident(city["c1"]))
 
 
 def availability(client, headers=None, **params):

@@ -1,7 +1,6 @@
 """GET /api/v1/resources and /resources/{code}, as API.md describes them."""
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -19,6 +18,7 @@ from tests.factories import (
     make_user,
     make_window,
 )
+from tests.when import SHANGHAI, next_monday
 
 
 @pytest.fixture
@@ -69,14 +69,6 @@ def test_unknown_or_hidden_resources_are_404(client, directory):
 
 
 # --- access windows, closures, and what is open or free to the caller ---------------------
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def next_monday() -> date:
-    today = utcnow().astimezone(SHANGHAI).date()
-    return today + timedelta(days=7 - today.weekday())
-
 
 MONDAY = next_monday()
 

@@ -3,13 +3,9 @@ times, and what is open to them now — the article's parking lot on both engine
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from app.access.services import requester_for, rules_for
 from app.bookings.availability import (
@@ -34,17 +30,18 @@ from app.domain.rules import Slot
 from app.extensions import db
 from app.workdays.models import CalendarDay
 from tests.factories import (
+    make_article_parking,
     make_booking,
     make_city,
     make_closure,
-    make_membership,
-    make_resident,
+    make_local_resident,
     make_resource,
+    make_unit_staff,
     make_user,
     make_window,
 )
+from tests.when import SHANGHAI, at, count_statements
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Monday 28 December 2026, 08:00 in Guangyuan; New Year's Day 2027 is a Friday.
 NOW = datetime(2026, 12, 28, 8, 0, tzinfo=SHANGHAI)
 WORKING_DAY = date(2026, 12, 31)
@@ -52,27 +49,8 @@ NEW_YEAR = date(2027, 1, 1)
 POLICY = Policy(slot_minutes=30, min_minutes=30, max_minutes=600, book_ahead_days=60)
 
 
-def at(day: date, clock: str) -> datetime:
-    return datetime.combine(day, time.fromisoformat(clock), tzinfo=SHANGHAI)
-
-
 def slot_at(slots: list[Slot], day: date, clock: str) -> Slot:
     return next(s for s in slots if s.start == at(day, clock))
-
-
-@contextmanager
-def count_statements() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture
@@ -86,23 +64,17 @@ def city(app):
 @pytest.fixture
 def parking(city):
     """The article's community parking lot: free for registered units in working hours."""
-    lot = make_resource("T-S-01-P1", city["c1"], kind="parking", capacity=40, unit_label="车位", policy=POLICY)
-    make_window(lot, audience="registered_units", days="workday", start="08:30", end="17:30", max_quantity=5)
-    return lot
+    return make_article_parking(city["c1"], POLICY)
 
 
 @pytest.fixture
 def staff(city):
-    user = make_user(name="单位职工")
-    make_membership(user, city["unit"])
-    return user
+    return make_unit_staff(city["unit"])
 
 
 @pytest.fixture
 def resident(city):
-    user = make_user(name="居民")
-    make_resident(user, city["c1"])
-    return user
+    return make_local_resident(city["c1"])
 
 
 def test_registered_unit_staff_see_bookable_slots_on_a_working_day(parking, staff, city):

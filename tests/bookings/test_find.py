@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 
@@ -12,31 +11,23 @@ from app.db import utcnow
 from app.domain.resources import Policy
 from tests.factories import (
     PASSWORD,
+    make_article_parking,
     make_booking,
     make_city,
     make_closure,
-    make_membership,
-    make_resident,
+    make_local_resident,
     make_resource,
+    make_unit_staff,
     make_user,
     make_window,
 )
+from tests.when import SHANGHAI, at, next_monday
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 URL = "/bookings/find"
 POLICY = Policy(slot_minutes=30, min_minutes=30, max_minutes=600, book_ahead_days=30)
 
 
-def next_monday() -> date:
-    today = utcnow().astimezone(SHANGHAI).date()
-    return today + timedelta(days=7 - today.weekday())
-
-
 MONDAY = next_monday()
-
-
-def at(day: date, clock: str) -> datetime:
-    return datetime.combine(day, time.fromisoformat(clock), tzinfo=SHANGHAI)
 
 
 def search(client, **params) -> str:
@@ -56,8 +47,7 @@ def found(html: str) -> set[str]:
 @pytest.fixture
 def city(app):
     city = make_city()
-    parking = make_resource("T-S-01-P1", city["c1"], name="一号社区停车场", kind="parking", capacity=40, policy=POLICY)
-    make_window(parking, audience="registered_units", days="workday", start="08:30", end="17:30", max_quantity=5)
+    make_article_parking(city["c1"], POLICY, name="一号社区停车场", unit_label="")
     court = make_resource("T-S-01-C1", city["c1"], name="一号社区篮球场", capacity=2, unit_label="场地", policy=POLICY)
     make_window(court, audience="residents", start="08:00", end="21:00")
     hall = make_resource("T-S-02-H1", city["c2"], name="二号社区活动室", kind="activity_centre", policy=POLICY)
@@ -67,16 +57,12 @@ def city(app):
 
 @pytest.fixture
 def resident(city):
-    user = make_user(name="居民")
-    make_resident(user, city["c1"])
-    return user
+    return make_local_resident(city["c1"])
 
 
 @pytest.fixture
 def staff(city):
-    user = make_user(name="单位职工")
-    make_membership(user, city["unit"])
-    return user
+    return make_unit_staff(city["unit"])
 
 
 def test_anonymous_visitors_get_the_form_and_are_asked_to_sign_in(client, city):

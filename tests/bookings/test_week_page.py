@@ -4,13 +4,9 @@ acting for a unit, and few queries."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from app.db import utcnow
 from app.domain.resources import Policy
@@ -18,45 +14,24 @@ from app.extensions import db
 from app.workdays.models import CalendarDay
 from tests.factories import (
     PASSWORD,
+    make_article_parking,
     make_booking,
     make_city,
     make_closure,
+    make_local_resident,
     make_membership,
-    make_resident,
-    make_resource,
+    make_unit_staff,
     make_user,
     make_window,
 )
+from tests.when import SHANGHAI, at, count_statements, next_monday
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 URL = "/bookings/resources/T-S-01-P1/week"
-
-
-def next_monday() -> date:
-    today = utcnow().astimezone(SHANGHAI).date()
-    return today + timedelta(days=7 - today.weekday())
+POLICY = Policy(slot_minutes=30, min_minutes=30, max_minutes=600, book_ahead_days=30)
 
 
 MONDAY = next_monday()
 HOLIDAY = MONDAY + timedelta(days=2)  # a Wednesday made a public holiday
-
-
-def at(day: date, clock: str) -> datetime:
-    return datetime.combine(day, time.fromisoformat(clock), tzinfo=SHANGHAI)
-
-
-@contextmanager
-def count_statements() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def day_section(html: str, day: date) -> str:
@@ -75,24 +50,17 @@ def city(app):
 
 @pytest.fixture
 def parking(city):
-    policy = Policy(slot_minutes=30, min_minutes=30, max_minutes=600, book_ahead_days=30)
-    lot = make_resource("T-S-01-P1", city["c1"], kind="parking", capacity=40, unit_label="车位", policy=policy)
-    make_window(lot, audience="registered_units", days="workday", start="08:30", end="17:30", max_quantity=5)
-    return lot
+    return make_article_parking(city["c1"], POLICY)
 
 
 @pytest.fixture
 def staff(city):
-    user = make_user(name="单位职工")
-    make_membership(user, city["unit"])
-    return user
+    return make_unit_staff(city["unit"])
 
 
 @pytest.fixture
 def resident(city):
-    user = make_user(name="居民")
-    make_resident(user, city["c1"])
-    return user
+    return make_local_resident(city["c1"])
 
 
 def week_html(client, **params) -> str:
@@ -147,6 +115,15 @@ def test_a_resident_is_told_why_the_units_parking_is_not_open_to_them(client, au
     monday = day_section(week_html(client), MONDAY)
     assert "不对您开放" in monday and "仅限已向所在社区报到的驻区单位预约。" in monday
     assert "<summary>" in monday and "⊘" in monday
+
+
+def test_a_run_of_slots_not_open_to_you_reads_as_one_cell(client, auth, parking, resident):
+    auth.sign_in(resident.phone, PASSWORD)
+    monday = day_section(week_html(client), MONDAY)
+    # 08:30 to 17:30 is one span of "not open to you", not eighteen; counts would vary along it.
+    assert monday.count("<summary>") == 1
+    assert '<span class="slot-time">08:30–17:30</span>' in monday
+    assert "/40" not in monday
 
 
 def test_acting_for_a_unit_one_is_not_a_member_of_gives_forbidden_reasons(client, auth, parking, resident):
