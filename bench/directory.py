@@ -237,11 +237,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, log_path: Path) -> Iterator[int]:
-    """The app served by gunicorn (2 workers) on a free loopback port; always stopped on the way out."""
+def gunicorn(database_url: str, log_path: Path, workers: int = 2) -> Iterator[int]:
+    """The app served by gunicorn (`workers` sync workers) on a free loopback port; always stopped on the way out."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(16), "LINLI_ENV": "production"}
-    command = [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}"]
+    command = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}"]
     command += ["--timeout", "60", "--graceful-timeout", "5", "wsgi:app"]
     with open(log_path, "wb") as log:
         server = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)

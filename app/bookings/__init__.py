@@ -11,7 +11,10 @@ from app.bookings import closure_views, views  # noqa: E402,F401
 
 @bp.record_once
 def _add_sections(state: BlueprintSetupState) -> None:
+    from app.bookings.revisions import install
     from app.directory.sections import add_resource_section
+
+    install()
 
     # The resource's page shows today and tomorrow, with a link to the week.
     add_resource_section(state.app, 20, views.render_week_section)

@@ -35,6 +35,7 @@ from app.bookings.availability import (
 )
 from app.bookings.forms import FindForm
 from app.bookings.services import get_resource_with_owner, get_resources, list_candidates
+from app.bookings.week_cache import week_cache, week_key
 from app.db import utcnow
 from app.directory.models import Resource
 from app.directory.services import can_manage, list_areas
@@ -297,11 +298,16 @@ def week(code: str) -> Response:
     if acting is None and requester.member_of:
         # Only members of some organisation can act for a unit: others need no list of units.
         units = list_units_user_may_act_for(current_user)
-    week_ = get_week(resource, requester, first_day, WEEK_DAYS, now)
-    columns = column_views(week_, today)
+    key = week_key(resource.id, resource.revision, first_day, now, str(get_locale()), requester)
+
+    def draw() -> tuple[date, list[ColumnView]]:
+        week_ = get_week(resource, requester, first_day, WEEK_DAYS, now)
+        return week_.last_day, column_views(week_, today)
+
+    last_day, columns = week_cache().get_or_make(key, draw)
     shown = _parse_day(request.args.get("day"))
-    if shown is None or not first_day <= shown <= week_.last_day:
-        shown = today if first_day <= today <= week_.last_day else first_day
+    if shown is None or not first_day <= shown <= last_day:
+        shown = today if first_day <= today <= last_day else first_day
     keep = {"on_behalf_of": acting.code} if acting is not None else {}
     base = url_for("bookings.week", code=resource.code)
 
@@ -318,13 +324,13 @@ def week(code: str) -> Response:
         columns=columns,
         shown=shown.isoformat(),
         first_day=first_day,
-        this_week=first_day <= today <= week_.last_day,
+        this_week=first_day <= today <= last_day,
         units=units,
         acting=acting,
         signed_in=user is not None,
         legend=[(STATUS_SYMBOLS[s], STATUS_WORDS[s]) for s in CellStatus],
         symbols={s.value: symbol for s, symbol in STATUS_SYMBOLS.items()},
-        range_label=_("%(first)s to %(last)s", first=day_label(first_day), last=day_label(week_.last_day)),
+        range_label=_("%(first)s to %(last)s", first=day_label(first_day), last=day_label(last_day)),
     )
     return _private(make_response(html))
 

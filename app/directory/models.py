@@ -73,6 +73,9 @@ class Resource(db.Model):
     search_tokens: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Counts every change to what its availability is made of (itself, its windows, closures,
+    # bookings, the workday calendar): pages computed from an older revision are out of date.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     owner: Mapped[Organisation] = relationship()
     photos: Mapped[list[ResourcePhoto]] = relationship(

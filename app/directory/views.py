@@ -31,7 +31,7 @@ from app.domain.errors import DomainError
 from app.domain.resources import Policy, normalise_tags
 from app.extensions import db
 from app.forms import choices, show_domain_error
-from app.organisations.services import get_organisation
+from app.organisations.services import get_organisation, manages_any_organisation
 from app.queries import page_number
 
 PER_PAGE = 20
@@ -46,7 +46,7 @@ def _directory_labels() -> dict[str, object]:
         "resource_field_labels": FIELD_LABELS,
         "audit_value": format_audit_value,
         "manages_resources": current_user.is_authenticated
-        and (current_user.is_admin or bool(list_possible_owners(current_user))),
+        and (current_user.is_admin or manages_any_organisation(current_user)),
     }
 
 

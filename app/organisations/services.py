@@ -185,6 +185,15 @@ def list_managed_organisations(user: User) -> list[Organisation]:
     )
 
 
+def manages_any_organisation(user: User) -> bool:
+    """Whether the user manages some organisation (one indexed look-up: every page's menu asks)."""
+    return bool(
+        db.session.scalar(
+            select(Membership.id).where(Membership.user_id == user.id, Membership.role == Role.MANAGER.value).limit(1)
+        )
+    )
+
+
 def list_units_user_may_act_for(user: User) -> list[Organisation]:
     """Units the user belongs to (member or manager): whom they may book on behalf of."""
     return list(
