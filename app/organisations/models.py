@@ -90,6 +90,11 @@ class Registration(db.Model):
         # A unit has one live registration per community; a person one residence.
         # Which units are registered in an area: the directory's area filter.
         Index("ix_registrations_area", "community_id", "kind", "status"),
+        # A unit's or a person's acknowledged registrations (every page that decides who may book
+        # asks): with all three columns SQLite, which has no statistics, never prefers the
+        # status index (four values over the whole table) to these.
+        Index("ix_registrations_unit", "unit_id", "kind", "status"),
+        Index("ix_registrations_user", "user_id", "kind", "status"),
         Index(
             "uq_registrations_live_unit",
             "unit_id",
@@ -110,9 +115,9 @@ class Registration(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
     community_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     # For a resident: the person. For a unit: who applied for it, when known.
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     party_member: Mapped[bool] = mapped_column(Boolean, default=False)
     work_unit_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default=RegistrationStatus.PENDING.value, index=True)
