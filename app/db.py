@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, event
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -90,13 +90,15 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
-def begin_with_write_lock(session: Session) -> None:
+def begin_with_write_lock(session: Session | scoped_session[Session]) -> None:
     """Start the session's transaction holding the database write lock (SQLite).
 
     Whatever the session read before is ended first, so the check that follows
     sees the latest committed state. On PostgreSQL this only starts the
     transaction; row locks (SELECT ... FOR UPDATE) do the serialising there.
     """
+    if isinstance(session, scoped_session):
+        session = session()  # the request's own session
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_with_write_lock() after unflushed changes")

@@ -3,7 +3,7 @@
 from app.access.models import Closure, Window
 from app.accounts.models import ApiToken, User
 from app.audit.models import AuditEntry
-from app.bookings.models import Booking
+from app.bookings.models import Booking, BookingEvent
 from app.directory.models import Resource, ResourcePhoto
 from app.organisations.models import Membership, Organisation, Registration
 from app.workdays.models import CalendarDay
@@ -12,6 +12,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Booking",
+    "BookingEvent",
     "CalendarDay",
     "Closure",
     "Membership",

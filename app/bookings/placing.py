@@ -1,0 +1,137 @@
+"""Placing and cancelling bookings: the engine's decision and the write, under the resource's lock.
+
+The boundary opens the transaction with the write lock (`transaction(..., write_lock=True)`:
+BEGIN IMMEDIATE on SQLite); here the first statement bumps the resource's revision, which
+on PostgreSQL locks its row until the commit. Whoever holds that lock reads the bookings,
+decides and inserts before anyone else may, so capacity is never oversold. Flush, never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+
+from app.access.services import audiences_of, requester_for
+from app.accounts.models import User
+from app.bookings.availability import rules_of
+from app.bookings.models import Booking, BookingEvent
+from app.bookings.services import list_holding_and_quota
+from app.directory.models import Resource
+from app.domain.bookings import HOLDING, BookingStatus
+from app.domain.errors import DomainError
+from app.domain.rules import Decision, Request, check_booking
+from app.extensions import db
+from app.organisations.models import Organisation
+
+_RESOURCES = Resource.__table__
+
+
+class BookingRefusedError(DomainError):
+    """The engine's reason (API.md's codes) for not placing a booking."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(decision.code)
+        self.decision = decision
+
+
+@dataclass(frozen=True)
+class Placement:
+    """What a booking asks for."""
+
+    resource_id: int
+    start: datetime
+    end: datetime
+    quantity: int = 1
+    on_behalf_of: Organisation | None = None
+    purpose: str = ""
+
+
+def lock_resource(resource_id: int) -> Resource | None:
+    """Take the resource's lock for the rest of the transaction (its revision moves: what is
+    about to change is its availability) and read it afresh under the lock."""
+    db.session.connection().execute(
+        update(_RESOURCES).where(_RESOURCES.c.id == resource_id).values(revision=_RESOURCES.c.revision + 1)
+    )
+    return db.session.get(Resource, resource_id, populate_existing=True)
+
+
+def decide(resource: Resource, user: User, placement: Placement, now: datetime) -> Decision:
+    """The engine's answer for this request against the bookings held now (read under the lock)."""
+    zone = ZoneInfo(resource.timezone)
+    start, end = placement.start, placement.end
+    if start.tzinfo is None or end.tzinfo is None or start >= end:
+        return Decision("invalid_time")
+    first_day = start.astimezone(zone).date()
+    last_day = max(first_day, (end - timedelta(microseconds=1)).astimezone(zone).date())
+    rules = rules_of(resource, first_day, last_day)
+    requester = requester_for(user, acting_for=placement.on_behalf_of)
+    audiences = audiences_of(requester, resource)
+    quota_matters = any(w.max_minutes_per_week is not None for w in rules.windows if w.audience in audiences)
+    held, used = list_holding_and_quota(resource, first_day, last_day, requester.quota_key if quota_matters else None)
+    request = Request(start, end, placement.quantity, audiences, requester.may_act, requester.quota_key)
+    return check_booking(request, rules, held, now, week_minutes_used=used)
+
+
+def place_booking(user: User, placement: Placement, *, now: datetime) -> Booking:
+    """Decide and insert, holding the resource's lock; BookingRefusedError with the reason otherwise,
+    having written nothing but the lock."""
+    resource = lock_resource(placement.resource_id)
+    if resource is None or not resource.active:
+        raise DomainError("not_found")
+    decision = decide(resource, user, placement, now)
+    if not decision.allowed:
+        raise BookingRefusedError(decision)
+    window = decision.window
+    approval = window.requires_approval if window is not None and window.requires_approval is not None else None
+    needs_approval = resource.requires_approval if approval is None else approval
+    status = BookingStatus.PENDING if needs_approval else BookingStatus.CONFIRMED
+    booking = Booking(
+        resource_id=resource.id,
+        user_id=user.id,
+        on_behalf_of_id=placement.on_behalf_of.id if placement.on_behalf_of is not None else None,
+        start=placement.start,
+        end=placement.end,
+        quantity=placement.quantity,
+        status=status.value,
+        purpose=placement.purpose.strip()[:300],
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(booking)
+    db.session.flush()
+    db.session.add(BookingEvent(booking_id=booking.id, at=now, actor_id=user.id, to_status=status.value))
+    db.session.flush()
+    return booking
+
+
+def cancel_booking(
+    booking: Booking, *, actor: User, reason: str = "", now: datetime, as_manager: bool = False
+) -> Booking:
+    """Give the booking's capacity back (under the resource's lock, like placing). The booker may
+    cancel until the resource's deadline before the start; its managers at any time, with a reason."""
+    resource = lock_resource(booking.resource_id)
+    db.session.refresh(booking)
+    if BookingStatus(booking.status) not in HOLDING:
+        raise DomainError("not_cancellable")
+    if not as_manager and resource is not None:
+        deadline = booking.start - timedelta(minutes=resource.cancel_before_minutes)
+        if now > deadline:
+            raise DomainError("too_late_to_cancel")
+    before = booking.status
+    booking.status = BookingStatus.CANCELLED.value
+    booking.updated_at = now
+    db.session.add(
+        BookingEvent(
+            booking_id=booking.id,
+            at=now,
+            actor_id=actor.id,
+            from_status=before,
+            to_status=booking.status,
+            reason=reason.strip()[:300],
+        )
+    )
+    db.session.flush()
+    return booking
