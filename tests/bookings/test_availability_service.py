@@ -34,9 +34,7 @@ from tests.factories import (
     make_booking,
     make_city,
     make_closure,
-    make_local_resident,
     make_resource,
-    make_unit_staff,
     make_user,
     make_window,
 )
@@ -65,16 +63,6 @@ def city(app):
 def parking(city):
     """The article's community parking lot: free for registered units in working hours."""
     return make_article_parking(city["c1"], POLICY)
-
-
-@pytest.fixture
-def staff(city):
-    return make_unit_staff(city["unit"])
-
-
-@pytest.fixture
-def resident(city):
-    return make_local_resident(city["c1"])
 
 
 def test_registered_unit_staff_see_bookable_slots_on_a_working_day(parking, staff, city):

@@ -15,9 +15,7 @@ from tests.factories import (
     make_booking,
     make_city,
     make_closure,
-    make_local_resident,
     make_resource,
-    make_unit_staff,
     make_user,
     make_window,
 )
@@ -53,16 +51,6 @@ def city(app):
     hall = make_resource("T-S-02-H1", city["c2"], name="二号社区活动室", kind="activity_centre", policy=POLICY)
     make_window(hall, audience="public", start="09:00", end="12:00")
     return city
-
-
-@pytest.fixture
-def resident(city):
-    return make_local_resident(city["c1"])
-
-
-@pytest.fixture
-def staff(city):
-    return make_unit_staff(city["unit"])
 
 
 def test_anonymous_visitors_get_the_form_and_are_asked_to_sign_in(client, city):

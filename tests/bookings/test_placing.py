@@ -17,10 +17,8 @@ from app.extensions import db
 from tests.factories import (
     make_article_parking,
     make_booking,
-    make_city,
     make_local_resident,
     make_resource,
-    make_unit_staff,
     make_user,
     make_window,
 )
@@ -32,18 +30,8 @@ SATURDAY = MONDAY + timedelta(days=5)
 
 
 @pytest.fixture
-def city(app):
-    return make_city()
-
-
-@pytest.fixture
 def parking(city):
     return make_article_parking(city["c1"], POLICY)
-
-
-@pytest.fixture
-def staff(city):
-    return make_unit_staff(city["unit"])
 
 
 def place(user, resource, start, end, quantity=1, **fields):

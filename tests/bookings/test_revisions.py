@@ -18,7 +18,6 @@ from app.workdays.models import CalendarDay
 from tests.factories import (
     make_article_parking,
     make_booking,
-    make_city,
     make_closure,
     make_resource,
     make_user,
@@ -29,11 +28,6 @@ from tests.when import at, count_statements, next_monday
 POLICY = Policy(slot_minutes=30, min_minutes=30, max_minutes=600, book_ahead_days=30)
 MONDAY = next_monday()
 URL = "/bookings/resources/T-S-01-P1/week"
-
-
-@pytest.fixture
-def city(app):
-    return make_city()
 
 
 @pytest.fixture

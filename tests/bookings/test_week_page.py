@@ -18,9 +18,7 @@ from tests.factories import (
     make_booking,
     make_city,
     make_closure,
-    make_local_resident,
     make_membership,
-    make_unit_staff,
     make_user,
     make_window,
 )
@@ -51,16 +49,6 @@ def city(app):
 @pytest.fixture
 def parking(city):
     return make_article_parking(city["c1"], POLICY)
-
-
-@pytest.fixture
-def staff(city):
-    return make_unit_staff(city["unit"])
-
-
-@pytest.fixture
-def resident(city):
-    return make_local_resident(city["c1"])
 
 
 def week_html(client, **params) -> str:
