@@ -67,6 +67,23 @@ MESSAGES = {
     "unknown_template": _l("This template is not known."),
     "reason_required": _l("Give a reason: people see it on the resource's page."),
     "value_too_long": _l("This text is too long."),
+    # Why a booking is refused (API.md's codes), and what may be done with one.
+    "outside_window": _l("At this time the place is not open to you."),
+    "not_eligible": _l("This place is not open to you: it is shared with others."),
+    "closed": _l("The place is closed at this time."),
+    "capacity_exceeded": _l("Not enough is free at this time."),
+    "quota_exceeded": _l("This booking would go over your weekly time here."),
+    "too_far_ahead": _l("This day is too far ahead to book yet."),
+    "not_yet_released": _l("This day opens for booking at the resource's release time; try again then."),
+    "in_past": _l("This time has already passed."),
+    "too_short": _l("This booking is shorter than the place allows."),
+    "too_long": _l("This booking is longer than the place allows."),
+    "misaligned": _l("Start and end on the place's time slots (for example on the hour or half hour)."),
+    "quantity_exceeded": _l("You cannot book that many at once here."),
+    "conflict": _l("Some of these times clash with other bookings."),
+    "not_cancellable": _l("This booking can no longer be cancelled."),
+    "too_late_to_cancel": _l("It is too late to cancel this booking yourself; ask the place's managers."),
+    "recurrence_not_supported": _l("Recurring bookings cannot be made here yet; book each time on its own."),
 }
 
 

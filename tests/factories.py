@@ -203,3 +203,14 @@ def make_local_resident(community: Organisation, name: str = "居民") -> User:
     user = make_user(name=name)
     make_resident(user, community)
     return user
+
+
+def make_bearer(user: User) -> dict[str, str]:
+    """Authorization headers with a fresh API token of `user`'s."""
+    from datetime import timedelta
+
+    from app.accounts.services import issue_api_token
+
+    raw, _ = issue_api_token(user, now=utcnow(), ttl=timedelta(days=1))
+    db.session.commit()
+    return {"Authorization": f"Bearer {raw}"}

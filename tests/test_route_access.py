@@ -84,6 +84,10 @@ ACCESS = {
     "api.resources": PUBLIC,
     "api.resource": PUBLIC,
     "api.resource_availability": PUBLIC,
+    "api.create_booking": TOKEN,
+    "api.bookings": TOKEN,
+    "api.booking": TOKEN,
+    "api.cancel": TOKEN,
     "api.create_token": PUBLIC,
     "api.delete_token": TOKEN,
     "api.me": TOKEN,
@@ -101,6 +105,7 @@ ARGUMENTS = {
     "window_id": 1,
     "closure_id": 1,
     "org_code": "T-S-01",
+    "booking_id": 1,
 }
 ENDPOINT_ARGUMENTS = {("admin.user", "code"): "plain"}
 # Directory routes take a resource code: the community T-S-01's parking lot.

@@ -153,6 +153,46 @@ SCHEMAS: dict[str, Any] = {
             "per_page": {"type": "integer"},
         },
     },
+    "Booking": {
+        "type": "object",
+        "required": ["id", "resource", "start", "end", "quantity", "status"],
+        "properties": {
+            "id": {"type": "integer"},
+            "resource": {"type": "string", "description": "The resource's code."},
+            "start": {"type": "string", "format": "date-time"},
+            "end": {"type": "string", "format": "date-time"},
+            "quantity": {"type": "integer", "minimum": 1},
+            "status": {
+                "type": "string",
+                "enum": [
+                    "pending",
+                    "confirmed",
+                    "rejected",
+                    "cancelled",
+                    "checked_in",
+                    "no_show",
+                    "completed",
+                    "expired",
+                ],
+            },
+            "on_behalf_of": {"type": ["string", "null"], "description": "The unit's code, when booked for one."},
+            "purpose": {"type": "string"},
+            "series": {"type": ["integer", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "BookingRequest": {
+        "type": "object",
+        "required": ["resource", "start", "end"],
+        "properties": {
+            "resource": {"type": "string"},
+            "start": {"type": "string", "format": "date-time"},
+            "end": {"type": "string", "format": "date-time"},
+            "quantity": {"type": "integer", "minimum": 1, "default": 1},
+            "on_behalf_of": {"type": ["string", "null"], "description": "A unit the caller belongs to."},
+            "purpose": {"type": "string", "maxLength": 300},
+        },
+    },
     "Problem": {
         "type": "object",
         "description": "RFC 9457 problem details with a stable machine-readable code.",
@@ -359,6 +399,87 @@ PATHS: dict[str, Any] = {
                     "A bad date, to before from or an unknown on_behalf_of (`invalid_filter`); "
                     "more than 62 days (`range_too_long`)."
                 ),
+            },
+        }
+    },
+    "/bookings": {
+        "post": {
+            "summary": "Place a booking",
+            "description": "The engine decides under the resource's lock; nothing is written on refusal. "
+            "Pending when the resource (or the window) requires approval, else confirmed. "
+            "Recurring series are not yet accepted (`recurrence_not_supported`).",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("BookingRequest")}}},
+            "responses": {
+                "201": _json("The booking.", _ref("Booking")),
+                "400": _problem("The body is not a JSON object (`invalid_json`)."),
+                "401": _problem("No valid bearer token (`unauthorized`)."),
+                "403": _problem(
+                    "`forbidden` (acting for a unit one is not a member of), `not_eligible`, `outside_window`."
+                ),
+                "404": _problem("No active resource has this code (`not_found`)."),
+                "409": _problem("`closed`, `quota_exceeded`, `capacity_exceeded`."),
+                "422": _problem(
+                    "`invalid_time`, `in_past`, `not_yet_released`, `too_far_ahead`, `too_short`, "
+                    "`too_long`, `misaligned`, `quantity_exceeded`, `recurrence_not_supported`."
+                ),
+            },
+        },
+        "get": {
+            "summary": "The caller's bookings (with on_behalf_of: a unit's, all of them for its managers)",
+            "parameters": [
+                {"name": "status", "in": "query", "schema": {"type": "string"}, "description": "Comma-separated."},
+                {"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                {"name": "on_behalf_of", "in": "query", "schema": {"type": "string"}},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+            ],
+            "responses": {
+                "200": _json(
+                    "A page of bookings, latest start first.",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "items": {"type": "array", "items": _ref("Booking")},
+                            "total": {"type": "integer"},
+                            "page": {"type": "integer"},
+                            "per_page": {"type": "integer"},
+                        },
+                    },
+                ),
+                "401": _problem("No valid bearer token (`unauthorized`)."),
+                "422": _problem("A bad filter or page (`invalid_filter`)."),
+            },
+        },
+    },
+    "/bookings/{booking_id}": {
+        "get": {
+            "summary": "One booking the caller may see (theirs, their unit's as its manager, or their resource's)",
+            "parameters": [{"name": "booking_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {
+                "200": _json("The booking.", _ref("Booking")),
+                "401": _problem("No valid bearer token (`unauthorized`)."),
+                "404": _problem("No such booking, or not one the caller may see (`not_found`)."),
+            },
+        }
+    },
+    "/bookings/{booking_id}/cancel": {
+        "post": {
+            "summary": "Cancel: the booker until the resource's deadline; managers at any time, with a reason",
+            "parameters": [{"name": "booking_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "requestBody": {
+                "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}
+                }
+            },
+            "responses": {
+                "200": _json("The cancelled booking.", _ref("Booking")),
+                "401": _problem("No valid bearer token (`unauthorized`)."),
+                "404": _problem("No such booking, or not one the caller may see (`not_found`)."),
+                "409": _problem(
+                    "Already over or cancelled (`not_cancellable`); past the deadline (`too_late_to_cancel`)."
+                ),
+                "422": _problem("A manager must give a reason (`reason_required`); too long (`value_too_long`)."),
             },
         }
     },

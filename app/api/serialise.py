@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from app.access.models import clock, days_value
 from app.accounts.models import User
+from app.bookings.models import Booking
 from app.directory.models import Resource
 from app.domain.rules import Slot
 from app.domain.windows import AccessWindow
@@ -139,3 +140,20 @@ def availability_json(resource: Resource, slots: Sequence[Slot]) -> dict[str, An
     """The slot grid of API.md: times in the resource's zone."""
     zone = ZoneInfo(resource.timezone)
     return {"resource": resource.code, "timezone": resource.timezone, "slots": [slot_json(s, zone) for s in slots]}
+
+
+def booking_json(booking: Booking) -> dict[str, Any]:
+    """API.md's booking, its times in the resource's zone."""
+    zone = ZoneInfo(booking.resource.timezone)
+    return {
+        "id": booking.id,
+        "resource": booking.resource.code,
+        "start": rfc3339(booking.start, zone),
+        "end": rfc3339(booking.end, zone),
+        "quantity": booking.quantity,
+        "status": booking.status,
+        "on_behalf_of": booking.on_behalf_of.code if booking.on_behalf_of is not None else None,
+        "purpose": booking.purpose,
+        "series": None,
+        "created_at": rfc3339(booking.created_at, zone),
+    }

@@ -18,6 +18,7 @@ from app.accounts.throttle import signin_per_account, signin_per_address
 from app.api import bp
 from app.api.auth import api_token, api_user, bearer_value, token_required
 from app.api.openapi import openapi_document
+from app.api.paging import page_args
 from app.api.serialise import availability_json, me_json, resource_json, rfc3339, user_summary
 from app.bookings.availability import get_availability, list_bookable, list_open_to, list_published_rules
 from app.bookings.services import get_resources, list_candidates
@@ -31,7 +32,6 @@ from app.organisations.models import Organisation
 from app.organisations.services import current_residence, get_organisation, list_memberships, list_user_registrations
 from app.problems import problem
 
-MAX_PER_PAGE = 100
 # Availability answers at most this many days at once (API.md).
 MAX_AVAILABILITY_DAYS = 62
 # "Free between" spans at most this long: no booking is longer (the policy's maximum is 31 days).
@@ -81,17 +81,6 @@ def me() -> Response:
 
 def _external_url(endpoint: str, **values: Any) -> str:
     return url_for(endpoint, _external=True, **values)
-
-
-def _list_args() -> tuple[int, int] | Response:
-    try:
-        page = int(request.args.get("page", "1"))
-        per_page = int(request.args.get("per_page", "20"))
-    except ValueError:
-        return problem(422, "invalid_filter", detail="page and per_page must be whole numbers")
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        return problem(422, "invalid_filter", detail=f"page >= 1 and 1 <= per_page <= {MAX_PER_PAGE}")
-    return page, per_page
 
 
 def _optional_caller() -> User | Response | None:
@@ -189,7 +178,7 @@ def _private(response: Response) -> Response:
 @bp.route("/resources")
 def resources() -> Response:
     """The directory: public, like the directory pages; what is open or free needs a token."""
-    paging = _list_args()
+    paging = page_args()
     if isinstance(paging, Response):
         return paging
     page, per_page = paging

@@ -1,0 +1,160 @@
+"""POST /api/v1/bookings and friends: a booking placed, read, listed and cancelled, every refusal
+a problem+json with API.md's code and status and words in the caller's language."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.bookings.models import Booking
+from app.domain.resources import Policy
+from app.extensions import db
+from tests.factories import (
+    make_article_parking,
+    make_bearer,
+    make_booking,
+    make_city,
+    make_local_resident,
+    make_membership,
+    make_unit_staff,
+    make_user,
+)
+from tests.when import at, next_monday
+
+POLICY = Policy(slot_minutes=30, min_minutes=30, max_minutes=600, book_ahead_days=30)
+MONDAY = next_monday()
+
+
+@pytest.fixture
+def city(app):
+    return make_city()
+
+
+@pytest.fixture
+def parking(city):
+    return make_article_parking(city["c1"], POLICY)
+
+
+@pytest.fixture
+def staff(city):
+    return make_unit_staff(city["unit"])
+
+
+def body(start="09:00", end="11:00", quantity=3, **fields):
+    return {
+        "resource": "T-S-01-P1",
+        "start": at(MONDAY, start).isoformat(),
+        "end": at(MONDAY, end).isoformat(),
+        "quantity": quantity,
+        "on_behalf_of": "U-T",
+        **fields,
+    }
+
+
+def bookings_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Booking))
+
+
+def test_unit_staff_book_three_spaces_and_read_them_back(client, parking, staff):
+    headers = make_bearer(staff)
+    response = client.post("/api/v1/bookings", json=body(purpose="来访车辆"), headers=headers)
+    assert response.status_code == 201, response.get_json()
+    booking = response.get_json()
+    assert booking["start"] == at(MONDAY, "09:00").isoformat() and booking["start"].endswith("+08:00")
+    assert (booking["resource"], booking["quantity"], booking["status"]) == ("T-S-01-P1", 3, "confirmed")
+    assert (booking["on_behalf_of"], booking["purpose"], booking["series"]) == ("U-T", "来访车辆", None)
+    assert client.get(f"/api/v1/bookings/{booking['id']}", headers=headers).get_json() == booking
+    listed = client.get("/api/v1/bookings", headers=headers).get_json()
+    assert (listed["total"], listed["items"]) == (1, [booking])
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "code"),
+    [
+        ({"on_behalf_of": None}, 403, "not_eligible"),
+        ({"start": "08:00", "end": "09:00"}, 403, "outside_window"),
+        ({"quantity": 6}, 422, "quantity_exceeded"),
+        ({"start": "09:10"}, 422, "misaligned"),
+        ({"start": "not a time"}, 422, "invalid_time"),
+        ({"resource": "NOPE"}, 404, "not_found"),
+        ({"recurrence": {"rrule": "FREQ=DAILY;COUNT=2"}}, 422, "recurrence_not_supported"),
+    ],
+    ids=["for oneself", "before hours", "too many", "misaligned", "bad time", "unknown resource", "series"],
+)
+def test_refusals_are_problems_with_their_code_and_nothing_is_written(client, parking, staff, fields, status, code):
+    request = body(**{k: v for k, v in fields.items() if k not in ("start", "end")})
+    if "start" in fields:
+        request["start"] = fields["start"] if ":" not in fields["start"] else at(MONDAY, fields["start"]).isoformat()
+    if "end" in fields:
+        request["end"] = at(MONDAY, fields["end"]).isoformat()
+    response = client.post("/api/v1/bookings", json=request, headers=make_bearer(staff))
+    assert response.status_code == status, response.get_json()
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["code"] == code
+    assert bookings_count() == 0
+
+
+def test_a_full_lot_says_capacity_exceeded_in_chinese_by_default_and_in_english(client, parking, staff):
+    make_booking(parking, make_user(), at(MONDAY, "09:00"), at(MONDAY, "12:00"), quantity=40)
+    headers = make_bearer(staff)
+    chinese = client.post("/api/v1/bookings", json=body(), headers=headers)
+    assert (chinese.status_code, chinese.get_json()["code"]) == (409, "capacity_exceeded")
+    assert chinese.get_json()["detail"] == "该时段剩余数量不足。"
+    english = client.post("/api/v1/bookings", json=body(), headers={**headers, "Accept-Language": "en"})
+    assert english.get_json()["detail"] == "Not enough is free at this time."
+
+
+def test_acting_for_a_unit_one_does_not_belong_to_is_forbidden(client, parking, city):
+    resident = make_local_resident(city["c1"])
+    response = client.post("/api/v1/bookings", json=body(quantity=1), headers=make_bearer(resident))
+    assert (response.status_code, response.get_json()["code"]) == (403, "forbidden")
+
+
+def test_others_cannot_see_or_cancel_a_booking(client, parking, staff):
+    created = client.post("/api/v1/bookings", json=body(), headers=make_bearer(staff)).get_json()
+    stranger = make_bearer(make_user())
+    assert client.get(f"/api/v1/bookings/{created['id']}", headers=stranger).status_code == 404
+    assert client.post(f"/api/v1/bookings/{created['id']}/cancel", json={}, headers=stranger).status_code == 404
+    assert client.get("/api/v1/bookings", headers=stranger).get_json()["total"] == 0
+
+
+def test_the_booker_cancels_and_the_spaces_are_free_again(client, parking, staff):
+    headers = make_bearer(staff)
+    created = client.post("/api/v1/bookings", json=body(quantity=5), headers=headers).get_json()
+    cancelled = client.post(f"/api/v1/bookings/{created['id']}/cancel", json={"reason": "改期"}, headers=headers)
+    assert (cancelled.status_code, cancelled.get_json()["status"]) == (200, "cancelled")
+    again = client.post(f"/api/v1/bookings/{created['id']}/cancel", json={}, headers=headers)
+    assert (again.status_code, again.get_json()["code"]) == (409, "not_cancellable")
+    assert client.post("/api/v1/bookings", json=body(quantity=5), headers=headers).status_code == 201
+
+
+def test_the_units_manager_sees_all_its_bookings_and_cancels_with_a_reason(client, parking, staff, city):
+    client.post("/api/v1/bookings", json=body(), headers=make_bearer(staff))
+    manager = make_user(name="单位管理员")
+    make_membership(manager, city["unit"], "manager")
+    headers = make_bearer(manager)
+    listed = client.get("/api/v1/bookings", query_string={"on_behalf_of": "U-T"}, headers=headers).get_json()
+    assert listed["total"] == 1
+    booking_id = listed["items"][0]["id"]
+    without = client.post(f"/api/v1/bookings/{booking_id}/cancel", json={}, headers=headers)
+    assert (without.status_code, without.get_json()["code"]) == (422, "reason_required")
+    done = client.post(f"/api/v1/bookings/{booking_id}/cancel", json={"reason": "车位维修"}, headers=headers)
+    assert done.get_json()["status"] == "cancelled"
+
+
+def test_listing_filters_by_status_and_time(client, parking, staff):
+    headers = make_bearer(staff)
+    first = client.post("/api/v1/bookings", json=body("09:00", "10:00"), headers=headers).get_json()
+    client.post("/api/v1/bookings", json=body("13:00", "14:00"), headers=headers)
+    client.post(f"/api/v1/bookings/{first['id']}/cancel", json={}, headers=headers)
+    confirmed = client.get("/api/v1/bookings", query_string={"status": "confirmed"}, headers=headers).get_json()
+    assert [b["start"] for b in confirmed["items"]] == [at(MONDAY, "13:00").isoformat()]
+    late = {"from": at(MONDAY, "12:00").isoformat()}
+    assert client.get("/api/v1/bookings", query_string=late, headers=headers).get_json()["total"] == 1
+    bad = client.get("/api/v1/bookings", query_string={"status": "lost"}, headers=headers)
+    assert (bad.status_code, bad.get_json()["code"]) == (422, "invalid_filter")
+
+
+def test_a_body_that_is_not_json_is_refused(client, staff, parking):
+    response = client.post("/api/v1/bookings", data="start=9", headers=make_bearer(staff))
+    assert (response.status_code, response.get_json()["code"]) == (400, "invalid_json")
