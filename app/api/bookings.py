@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import jsonify, request
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from app.accounts.models import User
@@ -14,8 +15,9 @@ from app.api import bp
 from app.api.auth import api_user, token_required
 from app.api.paging import page_args
 from app.api.serialise import booking_json
+from app.bookings.idempotency import MAX_KEY_LENGTH, Remembered, find_answer, fingerprint, remember_answer
 from app.bookings.models import Booking
-from app.bookings.placing import BookingRefusedError, Placement, cancel_booking, place_booking
+from app.bookings.placing import Placement, cancel_booking, place_booking
 from app.db import transaction, utcnow
 from app.directory.services import can_manage, get_resource
 from app.domain.bookings import BookingStatus
@@ -84,23 +86,49 @@ def _placement(body: dict[str, Any], caller: User) -> Placement | Response:
 @bp.route("/bookings", methods=["POST"])
 @token_required
 def create_booking() -> Response | tuple[Response, int]:
-    """Place a booking: the engine decides under the resource's lock; nothing is written on refusal."""
+    """Place a booking: the engine decides under the resource's lock; nothing is written on refusal.
+    With an Idempotency-Key, the same key and body get the first answer again."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return problem(400, "invalid_json")
     caller = api_user()
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > MAX_KEY_LENGTH:
+        return problem(422, "invalid_idempotency_key", detail=f"Idempotency-Key: at most {MAX_KEY_LENGTH} characters")
+    print_ = fingerprint(body)
     placement = _placement(body, caller)
     if isinstance(placement, Response):
         return placement
     db.session.commit()  # what was read (and the token's note of use) ends before the locked write
+    earlier: Remembered | None = None
     try:
         with transaction(db.session, write_lock=True):
-            booking = place_booking(caller, placement, now=utcnow())
-    except BookingRefusedError as refused:
-        return _refusal(refused.code)
-    except DomainError as error:
-        return _refusal(error.code)
-    return jsonify(booking_json(booking)), 201
+            earlier = find_answer(caller.id, key) if key else None
+            if earlier is None:
+                booking = place_booking(caller, placement, now=utcnow())
+                answer = booking_json(booking)
+                if key:
+                    remember_answer(caller.id, key, print_, 201, answer, now=utcnow())
+    except DomainError as refused:
+        return _refusal(refused.code)  # raised inside the transaction, which rolled back: nothing is kept
+    except IntegrityError:
+        # A twin request with the same key committed first (PostgreSQL runs them side by side).
+        db.session.rollback()
+        earlier = find_answer(caller.id, key) if key else None
+        if earlier is None:
+            raise
+        return _replay(earlier, print_)
+    if earlier is not None:
+        return _replay(earlier, print_)
+    return jsonify(answer), 201
+
+
+def _replay(earlier: Remembered, print_: str) -> Response | tuple[Response, int]:
+    if earlier.fingerprint != print_:
+        return problem(422, "idempotency_key_reused")
+    response = jsonify(earlier.body)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response, earlier.status
 
 
 def _may_see(user: User, booking: Booking) -> bool:

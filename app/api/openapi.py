@@ -408,6 +408,16 @@ PATHS: dict[str, Any] = {
             "description": "The engine decides under the resource's lock; nothing is written on refusal. "
             "Pending when the resource (or the window) requires approval, else confirmed. "
             "Recurring series are not yet accepted (`recurrence_not_supported`).",
+            "parameters": [
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "schema": {"type": "string", "maxLength": 200},
+                    "description": "The same key and body get the first answer again (and no second booking), "
+                    "with the header Idempotent-Replayed: true; the same key with another body is "
+                    "`idempotency_key_reused`. Refusals are not kept: a refused request may be retried.",
+                }
+            ],
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("BookingRequest")}}},
             "responses": {
                 "201": _json("The booking.", _ref("Booking")),
@@ -420,7 +430,8 @@ PATHS: dict[str, Any] = {
                 "409": _problem("`closed`, `quota_exceeded`, `capacity_exceeded`."),
                 "422": _problem(
                     "`invalid_time`, `in_past`, `not_yet_released`, `too_far_ahead`, `too_short`, "
-                    "`too_long`, `misaligned`, `quantity_exceeded`, `recurrence_not_supported`."
+                    "`too_long`, `misaligned`, `quantity_exceeded`, `recurrence_not_supported`, "
+                    "`idempotency_key_reused`, `invalid_idempotency_key`."
                 ),
             },
         },

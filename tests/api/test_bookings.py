@@ -158,3 +158,29 @@ def test_listing_filters_by_status_and_time(client, parking, staff):
 def test_a_body_that_is_not_json_is_refused(client, staff, parking):
     response = client.post("/api/v1/bookings", data="start=9", headers=make_bearer(staff))
     assert (response.status_code, response.get_json()["code"]) == (400, "invalid_json")
+
+
+def test_the_same_idempotency_key_and_body_get_the_first_answer_and_no_second_booking(client, parking, staff):
+    headers = {**make_bearer(staff), "Idempotency-Key": "phone-retry-7f3a"}
+    first = client.post("/api/v1/bookings", json=body(), headers=headers)
+    again = client.post("/api/v1/bookings", json=body(), headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
+    assert bookings_count() == 1
+
+
+def test_the_same_idempotency_key_with_another_body_is_refused(client, parking, staff):
+    headers = {**make_bearer(staff), "Idempotency-Key": "k-1"}
+    client.post("/api/v1/bookings", json=body(), headers=headers)
+    other = client.post("/api/v1/bookings", json=body(quantity=2), headers=headers)
+    assert (other.status_code, other.get_json()["code"]) == (422, "idempotency_key_reused")
+    assert bookings_count() == 1
+
+
+def test_a_refused_request_keeps_no_key_and_can_be_retried_once_there_is_room(client, parking, staff):
+    full = make_booking(parking, make_user(), at(MONDAY, "09:00"), at(MONDAY, "12:00"), quantity=40)
+    headers = {**make_bearer(staff), "Idempotency-Key": "k-2"}
+    assert client.post("/api/v1/bookings", json=body(), headers=headers).status_code == 409
+    full.status = "cancelled"
+    db.session.commit()
+    assert client.post("/api/v1/bookings", json=body(), headers=headers).status_code == 201
