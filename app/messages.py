@@ -83,6 +83,7 @@ MESSAGES = {
     "conflict": _l("Some of these times clash with other bookings."),
     "not_cancellable": _l("This booking can no longer be cancelled."),
     "too_late_to_cancel": _l("It is too late to cancel this booking yourself; ask the place's managers."),
+    "not_pending": _l("This booking is no longer waiting for a decision."),
     "idempotency_key_reused": _l("This Idempotency-Key was already used for a different request."),
     "invalid_idempotency_key": _l("The Idempotency-Key is too long."),
     "recurrence_not_supported": _l("Recurring bookings cannot be made here yet; book each time on its own."),

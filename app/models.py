@@ -3,7 +3,7 @@
 from app.access.models import Closure, Window
 from app.accounts.models import ApiToken, User
 from app.audit.models import AuditEntry
-from app.bookings.models import Booking, BookingEvent, IdempotencyKey
+from app.bookings.models import Booking, BookingEvent, IdempotencyKey, Notification
 from app.directory.models import Resource, ResourcePhoto
 from app.organisations.models import Membership, Organisation, Registration
 from app.workdays.models import CalendarDay
@@ -17,6 +17,7 @@ __all__ = [
     "Closure",
     "IdempotencyKey",
     "Membership",
+    "Notification",
     "Organisation",
     "Registration",
     "Resource",

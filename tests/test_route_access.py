@@ -88,6 +88,8 @@ ACCESS = {
     "api.bookings": TOKEN,
     "api.booking": TOKEN,
     "api.cancel": TOKEN,
+    "api.approve": TOKEN,
+    "api.reject": TOKEN,
     "api.create_token": PUBLIC,
     "api.delete_token": TOKEN,
     "api.me": TOKEN,

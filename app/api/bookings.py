@@ -17,7 +17,7 @@ from app.api.paging import page_args
 from app.api.serialise import booking_json
 from app.bookings.idempotency import MAX_KEY_LENGTH, Remembered, find_answer, fingerprint, remember_answer
 from app.bookings.models import Booking
-from app.bookings.placing import Placement, cancel_booking, place_booking
+from app.bookings.placing import Placement, cancel_booking, decide_pending, place_booking
 from app.db import transaction, utcnow
 from app.directory.services import can_manage, get_resource
 from app.domain.bookings import BookingStatus
@@ -38,6 +38,7 @@ STATUS_OF = {
     "conflict": 409,
     "not_cancellable": 409,
     "too_late_to_cancel": 409,
+    "not_pending": 409,
     "not_found": 404,
 }
 
@@ -230,3 +231,38 @@ def cancel(booking_id: int) -> Response:
     except DomainError as error:
         return _refusal(error.code)
     return jsonify(booking_json(db.session.get(Booking, booking_id)))
+
+
+def _decide(booking_id: int, *, approve: bool) -> Response:
+    """The owner's managers (and admins) approve or reject a pending booking; others see nothing."""
+    found = _visible_booking(booking_id)
+    caller = api_user()
+    if found is None:
+        return problem(404, "not_found")
+    if not (caller.is_admin or can_manage(caller, found.resource.owner)):
+        return problem(403, "forbidden")
+    body = request.get_json(silent=True) or {}
+    reason = body.get("reason", "") if isinstance(body, dict) else ""
+    if not isinstance(reason, str) or len(reason) > 300:
+        return problem(422, "value_too_long", detail="reason: text of at most 300 characters")
+    db.session.commit()
+    try:
+        with transaction(db.session, write_lock=True):
+            booking = db.session.get(Booking, booking_id)
+            assert booking is not None
+            decide_pending(booking, approve=approve, actor=caller, reason=reason, now=utcnow())
+    except DomainError as error:
+        return _refusal(error.code)
+    return jsonify(booking_json(db.session.get(Booking, booking_id)))
+
+
+@bp.route("/bookings/<int:booking_id>/approve", methods=["POST"])
+@token_required
+def approve(booking_id: int) -> Response:
+    return _decide(booking_id, approve=True)
+
+
+@bp.route("/bookings/<int:booking_id>/reject", methods=["POST"])
+@token_required
+def reject(booking_id: int) -> Response:
+    return _decide(booking_id, approve=False)

@@ -494,6 +494,46 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/bookings/{booking_id}/approve": {
+        "post": {
+            "summary": "Approve a pending booking (the owner's managers); the booker is notified",
+            "parameters": [{"name": "booking_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {
+                "200": _json("The confirmed booking.", _ref("Booking")),
+                "401": _problem("No valid bearer token (`unauthorized`)."),
+                "403": _problem("Not a manager of the resource's owner (`forbidden`)."),
+                "404": _problem("No such booking, or not one the caller may see (`not_found`)."),
+                "409": _problem("Not pending any more (`not_pending`)."),
+                "422": _problem("Its start has passed (`in_past`)."),
+            },
+        }
+    },
+    "/bookings/{booking_id}/reject": {
+        "post": {
+            "summary": "Reject a pending booking with a reason (the owner's managers); the booker is notified",
+            "parameters": [{"name": "booking_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["reason"],
+                            "properties": {"reason": {"type": "string"}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _json("The rejected booking.", _ref("Booking")),
+                "401": _problem("No valid bearer token (`unauthorized`)."),
+                "403": _problem("Not a manager of the resource's owner (`forbidden`)."),
+                "404": _problem("No such booking, or not one the caller may see (`not_found`)."),
+                "409": _problem("Not pending any more (`not_pending`)."),
+                "422": _problem("No reason (`reason_required`), or its start has passed (`in_past`)."),
+            },
+        }
+    },
     "/openapi.json": {
         "get": {
             "summary": "This document",

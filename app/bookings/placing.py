@@ -17,7 +17,7 @@ from sqlalchemy import update
 from app.access.services import audiences_of, requester_for
 from app.accounts.models import User
 from app.bookings.availability import rules_of
-from app.bookings.models import Booking, BookingEvent
+from app.bookings.models import Booking, BookingEvent, Notification
 from app.bookings.services import list_holding_and_quota
 from app.directory.models import Resource
 from app.domain.bookings import HOLDING, BookingStatus
@@ -107,6 +107,48 @@ def place_booking(user: User, placement: Placement, *, now: datetime) -> Booking
     return booking
 
 
+def _move(booking: Booking, to: BookingStatus, *, actor: User, reason: str, now: datetime) -> None:
+    before = booking.status
+    booking.status = to.value
+    booking.updated_at = now
+    db.session.add(
+        BookingEvent(
+            booking_id=booking.id,
+            at=now,
+            actor_id=actor.id,
+            from_status=before,
+            to_status=to.value,
+            reason=reason.strip()[:300],
+        )
+    )
+
+
+def _notify_booker(booking: Booking, kind: str, reason: str, now: datetime) -> None:
+    db.session.add(
+        Notification(
+            user_id=booking.user_id, kind=kind, booking_id=booking.id, reason=reason.strip()[:300], created_at=now
+        )
+    )
+
+
+def decide_pending(booking: Booking, *, approve: bool, actor: User, reason: str = "", now: datetime) -> Booking:
+    """A manager's decision on a pending booking. Approving changes nothing that could oversell:
+    a pending booking already holds its capacity. Rejecting gives it back. The booker is told."""
+    lock_resource(booking.resource_id)
+    db.session.refresh(booking)
+    if booking.status != BookingStatus.PENDING.value:
+        raise DomainError("not_pending")
+    if booking.start <= now:
+        raise DomainError("in_past")  # it expires instead (the scheduler's sweep)
+    if not approve and not reason.strip():
+        raise DomainError("reason_required")
+    to = BookingStatus.CONFIRMED if approve else BookingStatus.REJECTED
+    _move(booking, to, actor=actor, reason=reason, now=now)
+    _notify_booker(booking, "booking_approved" if approve else "booking_rejected", reason, now)
+    db.session.flush()
+    return booking
+
+
 def cancel_booking(
     booking: Booking, *, actor: User, reason: str = "", now: datetime, as_manager: bool = False
 ) -> Booking:
@@ -120,18 +162,8 @@ def cancel_booking(
         deadline = booking.start - timedelta(minutes=resource.cancel_before_minutes)
         if now > deadline:
             raise DomainError("too_late_to_cancel")
-    before = booking.status
-    booking.status = BookingStatus.CANCELLED.value
-    booking.updated_at = now
-    db.session.add(
-        BookingEvent(
-            booking_id=booking.id,
-            at=now,
-            actor_id=actor.id,
-            from_status=before,
-            to_status=booking.status,
-            reason=reason.strip()[:300],
-        )
-    )
+    _move(booking, BookingStatus.CANCELLED, actor=actor, reason=reason, now=now)
+    if actor.id != booking.user_id:
+        _notify_booker(booking, "booking_cancelled", reason, now)
     db.session.flush()
     return booking

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.bookings.models import Booking
+from app.bookings.models import Booking, Notification
 from app.domain.resources import Policy
 from app.extensions import db
 from tests.factories import (
@@ -16,8 +16,10 @@ from tests.factories import (
     make_city,
     make_local_resident,
     make_membership,
+    make_resource,
     make_unit_staff,
     make_user,
+    make_window,
 )
 from tests.when import at, next_monday
 
@@ -184,3 +186,61 @@ def test_a_refused_request_keeps_no_key_and_can_be_retried_once_there_is_room(cl
     full.status = "cancelled"
     db.session.commit()
     assert client.post("/api/v1/bookings", json=body(), headers=headers).status_code == 201
+
+
+@pytest.fixture
+def meeting_room(city):
+    room = make_resource(
+        "T-S-01-M1", city["c1"], kind="meeting_room", capacity=1, policy=Policy(requires_approval=True)
+    )
+    make_window(room, audience="public", days="all", start="08:00", end="22:00")
+    return room
+
+
+def room_body(start="09:00", end="10:00"):
+    return {"resource": "T-S-01-M1", "start": at(MONDAY, start).isoformat(), "end": at(MONDAY, end).isoformat()}
+
+
+def test_a_manager_approves_a_pending_booking_and_the_booker_is_told(client, meeting_room, city):
+    booker = make_user(name="居民甲")
+    pending = client.post("/api/v1/bookings", json=room_body(), headers=make_bearer(booker)).get_json()
+    assert pending["status"] == "pending"
+    # Pending holds the room: a second request is refused while the first waits.
+    second = client.post("/api/v1/bookings", json=room_body(), headers=make_bearer(make_user()))
+    assert second.get_json()["code"] == "capacity_exceeded"
+    manager = make_user(name="社区管理员")
+    make_membership(manager, city["c1"], "manager")
+    approved = client.post(f"/api/v1/bookings/{pending['id']}/approve", json={}, headers=make_bearer(manager))
+    assert (approved.status_code, approved.get_json()["status"]) == (200, "confirmed")
+    notes = db.session.scalars(select(Notification).where(Notification.user_id == booker.id)).all()
+    assert [(n.kind, n.booking_id, n.read_at) for n in notes] == [("booking_approved", pending["id"], None)]
+    again = client.post(f"/api/v1/bookings/{pending['id']}/approve", json={}, headers=make_bearer(manager))
+    assert (again.status_code, again.get_json()["code"]) == (409, "not_pending")
+
+
+def test_rejecting_needs_a_reason_frees_the_room_and_tells_the_booker(client, meeting_room, city):
+    booker = make_user()
+    pending = client.post("/api/v1/bookings", json=room_body(), headers=make_bearer(booker)).get_json()
+    manager = make_user()
+    make_membership(manager, city["c1"], "manager")
+    headers = make_bearer(manager)
+    url = f"/api/v1/bookings/{pending['id']}/reject"
+    assert client.post(url, json={}, headers=headers).get_json()["code"] == "reason_required"
+    rejected = client.post(url, json={"reason": "当天有社区活动"}, headers=headers)
+    assert rejected.get_json()["status"] == "rejected"
+    note = db.session.scalar(select(Notification).where(Notification.user_id == booker.id))
+    assert (note.kind, note.reason) == ("booking_rejected", "当天有社区活动")
+    assert client.post("/api/v1/bookings", json=room_body(), headers=make_bearer(make_user())).status_code == 201
+
+
+def test_only_the_owners_managers_decide(client, meeting_room, city, staff):
+    booker = make_user()
+    pending = client.post("/api/v1/bookings", json=room_body(), headers=make_bearer(booker)).get_json()
+    for who in (booker, staff):  # the booker may see it but not approve it; a stranger sees nothing
+        response = client.post(f"/api/v1/bookings/{pending['id']}/approve", json={}, headers=make_bearer(who))
+        assert response.status_code in (403, 404)
+    other_manager = make_user()
+    make_membership(other_manager, city["c2"], "manager")
+    response = client.post(f"/api/v1/bookings/{pending['id']}/approve", json={}, headers=make_bearer(other_manager))
+    assert response.status_code == 404
+    assert db.session.get(Booking, pending["id"]).status == "pending"
