@@ -18,6 +18,7 @@ from app.access.services import audiences_of, requester_for
 from app.accounts.models import User
 from app.bookings.availability import rules_of
 from app.bookings.models import Booking, BookingEvent, Notification
+from app.bookings.revisions import mark_bumped
 from app.bookings.services import list_holding_and_quota
 from app.directory.models import Resource
 from app.domain.bookings import HOLDING, BookingStatus
@@ -55,6 +56,7 @@ def lock_resource(resource_id: int) -> Resource | None:
     db.session.connection().execute(
         update(_RESOURCES).where(_RESOURCES.c.id == resource_id).values(revision=_RESOURCES.c.revision + 1)
     )
+    mark_bumped(db.session(), resource_id)
     return db.session.get(Resource, resource_id, populate_existing=True)
 
 

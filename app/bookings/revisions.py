@@ -48,8 +48,24 @@ def _touched(session: Session) -> tuple[set[int], set[int], bool]:
     return resources, owners, calendar
 
 
+_ALREADY = "linli.revisions_bumped"
+
+
+def mark_bumped(session: Session, resource_id: int) -> None:
+    """Note that this transaction has bumped the resource's revision itself (the booking lock
+    does), so its flushes need not bump it again."""
+    transaction = session.get_transaction()
+    held = session.info.get(_ALREADY)
+    if held is None or held[0] is not transaction:
+        held = session.info[_ALREADY] = (transaction, set())
+    held[1].add(resource_id)
+
+
 def _bump(session: Session, _context: Any, _instances: Any) -> None:
     resources, owners, calendar = _touched(session)
+    held = session.info.get(_ALREADY)
+    if held is not None and held[0] is session.get_transaction():
+        resources -= held[1]
     if not (resources or owners or calendar):
         return
     bump = update(_RESOURCES).values(revision=_RESOURCES.c.revision + 1)

@@ -112,3 +112,20 @@ def test_a_repeated_view_of_the_same_week_is_drawn_once(app, client, parking):
     assert len(again) < len(first)
     assert not any("FROM bookings" in statement for statement in again)
     assert "40/40" in again_html and again_html.count("<section") == first_html.count("<section")
+
+
+def test_placing_a_booking_moves_the_revision_once(parking, staff, city):
+    from app.bookings.placing import Placement, place_booking
+    from app.db import transaction
+
+    before = revision("T-S-01-P1")
+    with transaction(db.session, write_lock=True):
+        place_booking(
+            staff,
+            Placement(parking.id, at(MONDAY, "09:00"), at(MONDAY, "10:00"), 1, city["unit"]),
+            now=utcnow() - timedelta(minutes=1),
+        )
+    assert revision("T-S-01-P1") == before + 1
+    # A later transaction's flush of the same resource's booking bumps it again.
+    make_booking(parking, make_user(), at(MONDAY, "11:00"), at(MONDAY, "12:00"))
+    assert revision("T-S-01-P1") == before + 2
