@@ -20,6 +20,7 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 directory_cli = AppGroup("directory", help="The shared resource directory.")
 demo_cli = AppGroup("demo", help="The demo city.")
 workdays_cli = AppGroup("workdays", help="The official workday calendar.")
+bookings_cli = AppGroup("bookings", help="Bookings: sweeps that keep them in step with time.")
 
 
 @workdays_cli.command("seed")
@@ -130,8 +131,19 @@ def demo_load_command() -> None:
         click.echo(f"  {demo.role}: {demo.name}  {demo.login} / {demo.password}")
 
 
+@bookings_cli.command("mark-no-shows")
+def mark_no_shows_command() -> None:
+    """Bookings not checked in by the end of their check-in window become no-shows (idempotent)."""
+    from app.bookings.attendance import mark_no_shows
+
+    with transaction(db.session, write_lock=True):
+        marked = mark_no_shows(now=utcnow())
+    click.echo(_("%(count)s bookings marked as no-shows.", count=marked))
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(directory_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(workdays_cli)
+    app.cli.add_command(bookings_cli)

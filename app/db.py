@@ -106,6 +106,20 @@ def begin_with_write_lock(session: Session | scoped_session[Session]) -> None:
     session.connection(execution_options={WRITE_LOCK_OPTION: True})
 
 
+def end_reads_keeping_loaded(session: Session | scoped_session[Session]) -> None:
+    """Commit what the request has read (and flushed) so far, without expiring the objects loaded:
+    the user, the resource and its owner serve the locked transaction that follows as they are,
+    and what must be fresh there is read again under the lock (lock_resource returns the row)."""
+    if isinstance(session, scoped_session):
+        session = session()
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
 @contextmanager
 def transaction(session: Session, *, write_lock: bool = False) -> Iterator[Session]:
     """The boundary's unit of work: commit once on success, roll back on any error."""

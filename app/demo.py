@@ -130,7 +130,8 @@ USERS: list[dict[str, Any]] = [
     },
 ]
 
-PARKING_POLICY = {"slot_minutes": 30, "min_minutes": 30, "max_minutes": 600, "book_ahead_days": 30}
+# Units plan parking for whole months: next month is always within reach.
+PARKING_POLICY = {"slot_minutes": 30, "min_minutes": 30, "max_minutes": 600, "book_ahead_days": 62}
 COURT_POLICY = {
     "slot_minutes": 60,
     "min_minutes": 60,

@@ -80,13 +80,24 @@ MESSAGES = {
     "too_long": _l("This booking is longer than the place allows."),
     "misaligned": _l("Start and end on the place's time slots (for example on the hour or half hour)."),
     "quantity_exceeded": _l("You cannot book that many at once here."),
-    "conflict": _l("Some of these times clash with other bookings."),
+    "conflict": _l("Some times in this series cannot be booked; nothing was booked."),
     "not_cancellable": _l("This booking can no longer be cancelled."),
     "too_late_to_cancel": _l("It is too late to cancel this booking yourself; ask the place's managers."),
     "not_pending": _l("This booking is no longer waiting for a decision."),
+    # The waitlist, check-in and no-shows.
+    "not_full": _l("There is still room at this time: book it instead of joining the waitlist."),
+    "already_waiting": _l("You are already on the waitlist for this time."),
+    "not_waiting": _l("This place in line is no longer waiting."),
+    "waitlist_promoted": _l("Booked from the waitlist when a place became free."),
+    "checkin_not_required": _l("This place does not ask for check-in."),
+    "checkin_not_open": _l("Check-in opens 15 minutes before the start. Try again then."),
+    "checkin_closed": _l("The time to check in is over."),
+    "not_checkable": _l("Only a confirmed booking can be checked in."),
     "idempotency_key_reused": _l("This Idempotency-Key was already used for a different request."),
     "invalid_idempotency_key": _l("The Idempotency-Key is too long."),
-    "recurrence_not_supported": _l("Recurring bookings cannot be made here yet; book each time on its own."),
+    "invalid_recurrence": _l("Repeat daily or weekly, ending on a date or after a number of times."),
+    "too_many_occurrences": _l("A series can have at most 366 bookings."),
+    "not_in_series": _l("This booking is not part of a series."),
 }
 
 

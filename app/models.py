@@ -3,7 +3,7 @@
 from app.access.models import Closure, Window
 from app.accounts.models import ApiToken, User
 from app.audit.models import AuditEntry
-from app.bookings.models import Booking, BookingEvent, IdempotencyKey, Notification
+from app.bookings.models import Booking, BookingEvent, BookingSeries, IdempotencyKey, Notification, WaitlistEntry
 from app.directory.models import Resource, ResourcePhoto
 from app.organisations.models import Membership, Organisation, Registration
 from app.workdays.models import CalendarDay
@@ -13,6 +13,7 @@ __all__ = [
     "AuditEntry",
     "Booking",
     "BookingEvent",
+    "BookingSeries",
     "CalendarDay",
     "Closure",
     "IdempotencyKey",
@@ -23,5 +24,6 @@ __all__ = [
     "Resource",
     "ResourcePhoto",
     "User",
+    "WaitlistEntry",
     "Window",
 ]

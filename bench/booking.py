@@ -27,6 +27,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -49,6 +50,7 @@ CLIENTS = 16
 QUANTITY = 25
 CAPACITY = 40
 TARGET_RATIO = 0.25
+WORKERS = 2
 PASSWORD = "bench-booking-1"
 
 
@@ -172,6 +174,37 @@ def hammer(port: int, tokens: list[str], seconds: float, slots_taken: list[int])
     return counts["placed"], counts["refused"], counts["errors"], time.perf_counter() - started
 
 
+LUA = Path(__file__).with_name("booking.lua")
+
+
+def wrk_hammer(port: int, tokens: list[str], seconds: float, slots_taken: list[int]) -> tuple[int, int, int, float]:
+    """The same load from wrk (bench/booking.lua), a client in C that leaves the cores to the server:
+    (placed, refused, errors, wall seconds); slots_taken moves past the slots asked for."""
+    midnight = datetime.combine(datetime.now(ZONE).date() + timedelta(days=1), datetime.min.time(), ZONE)
+    offset = int(midnight.utcoffset().total_seconds())  # type: ignore[union-attr]
+    command = ["wrk", "-t", "2", "-c", str(len(tokens)), "-d", f"{seconds:.0f}s", "-s", str(LUA)]
+    command += [f"http://127.0.0.1:{port}", "--", ",".join(tokens), str(int(midnight.timestamp())), str(offset)]
+    command += [str(k) for k in slots_taken]
+    out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    placed = refused = errors = 0
+    for line in out.splitlines():
+        parts = line.split()
+        if parts[:1] == ["COUNTS"]:
+            placed, refused, errors = placed + int(parts[1]), refused + int(parts[2]), errors + int(parts[3])
+        elif parts[:1] == ["SLOTS"]:
+            slots_taken[int(parts[1])] = max(slots_taken[int(parts[1])], int(parts[2]))
+    wall = re.search(r"requests in ([\d.]+)(ms|s|m)", out)
+    if wall is None:
+        raise RuntimeError(f"no duration in wrk's output:\n{out}")
+    elapsed = float(wall.group(1)) * {"ms": 0.001, "s": 1.0, "m": 60.0}[wall.group(2)]
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if socket_errors:
+        errors += sum(
+            int(n) for n in socket_errors.groups()[2:]
+        )  # connect/read: the server closing, as sync workers do
+    return placed, refused, errors, elapsed
+
+
 def oversold(url: str) -> int:
     """Slots where the holding bookings of a lot add up to more than its capacity."""
     from sqlalchemy import func, select, text
@@ -252,10 +285,11 @@ def run_engine(engine: str, args: argparse.Namespace, workdir: Path) -> dict[str
         tokens = build(url)
         slots_taken = [0] * LOTS
         rates, refusals, errors = [], 0, 0
-        with gunicorn(url, workdir / f"gunicorn-{engine}.log") as port:
-            hammer(port, tokens, 2, slots_taken)  # warm-up
+        load = wrk_hammer if args.client == "wrk" else hammer
+        with gunicorn(url, workdir / f"gunicorn-{engine}.log", workers=args.workers) as port:
+            load(port, tokens, 2, slots_taken)  # warm-up
             for _ in range(args.runs):
-                placed, refused, failed, wall = hammer(port, tokens, args.seconds, slots_taken)
+                placed, refused, failed, wall = load(port, tokens, args.seconds, slots_taken)
                 rates.append((placed + refused) / wall)
                 refusals += refused
                 errors += failed
@@ -286,6 +320,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn sync workers")
+    parser.add_argument(
+        "--client",
+        choices=["wrk", "python"],
+        default="wrk" if shutil.which("wrk") else "python",
+        help="the load: wrk (Debian's package; the default when installed) or Python threads",
+    )
     args = parser.parse_args(argv)
     results = []
     with tempfile.TemporaryDirectory(prefix="linli-bench-") as workdir:

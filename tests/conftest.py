@@ -131,6 +131,30 @@ def client(app: Flask) -> Client:
 
 
 @pytest.fixture
+def city(app: Flask) -> dict[str, Any]:
+    """The usual town (tests.factories.make_city); files override it where theirs differs."""
+    from tests.factories import make_city
+
+    return make_city()
+
+
+@pytest.fixture
+def staff(city: dict[str, Any]) -> Any:
+    """A member of the town's unit: staff who book for it."""
+    from tests.factories import make_unit_staff
+
+    return make_unit_staff(city["unit"])
+
+
+@pytest.fixture
+def resident(city: dict[str, Any]) -> Any:
+    """An acknowledged resident of the town's first community."""
+    from tests.factories import make_local_resident
+
+    return make_local_resident(city["c1"])
+
+
+@pytest.fixture
 def runner(app: Flask) -> Any:
     return app.test_cli_runner()
 

@@ -25,6 +25,8 @@ from tests.factories import (
 PUBLIC, USER, ADMIN, TOKEN = "public", "signed-in user", "admin", "bearer token"
 # Managers of the owning organisation (and admins); others are refused with 403.
 MANAGER = "manager of the owner"
+# A booking's routes: its booker, the managers of its unit and of its resource's owner, admins; others get 404.
+BOOKING = "who may see the booking"
 
 # endpoint -> who may use it. A new route must be added here (a test fails otherwise).
 ACCESS = {
@@ -81,6 +83,23 @@ ACCESS = {
     "bookings.closure_impact": MANAGER,
     "bookings.week": PUBLIC,
     "bookings.find": PUBLIC,
+    "bookings.detail": BOOKING,
+    "bookings.cancel": BOOKING,
+    "bookings.approve": BOOKING,
+    "bookings.reject": BOOKING,
+    "bookings.booking_ics": BOOKING,
+    "bookings.console": MANAGER,
+    "bookings.cancel_affected": MANAGER,
+    "bookings.approvals": USER,
+    "bookings.inbox": USER,
+    "bookings.check_in": USER,
+    "bookings.booking_qr": BOOKING,
+    "bookings.join_waitlist": USER,
+    "bookings.leave_waitlist": USER,
+    "bookings.new": USER,
+    "bookings.mine": USER,
+    "bookings.series": BOOKING,
+    "bookings.cancel_rest": BOOKING,
     "api.resources": PUBLIC,
     "api.resource": PUBLIC,
     "api.resource_availability": PUBLIC,
@@ -90,6 +109,10 @@ ACCESS = {
     "api.cancel": TOKEN,
     "api.approve": TOKEN,
     "api.reject": TOKEN,
+    "api.check_in": TOKEN,
+    "api.join_waitlist": TOKEN,
+    "api.waitlist": TOKEN,
+    "api.leave_waitlist": TOKEN,
     "api.create_token": PUBLIC,
     "api.delete_token": TOKEN,
     "api.me": TOKEN,
@@ -108,6 +131,8 @@ ARGUMENTS = {
     "closure_id": 1,
     "org_code": "T-S-01",
     "booking_id": 1,
+    "series_id": 1,
+    "entry_id": 1,
 }
 ENDPOINT_ARGUMENTS = {("admin.user", "code"): "plain"}
 # Directory routes take a resource code: the community T-S-01's parking lot.
@@ -159,7 +184,7 @@ def _call(client, method: str, url: str, **kwargs):
 
 def test_anonymous_visitors_are_sent_to_sign_in_from_every_user_and_admin_route(app: Flask, client):
     _setup_city(app)
-    for endpoint, method, url in routes(app, USER) + routes(app, ADMIN) + routes(app, MANAGER):
+    for endpoint, method, url in routes(app, USER) + routes(app, ADMIN) + routes(app, MANAGER) + routes(app, BOOKING):
         response = _call(client, method, url)
         assert response.status_code == 302, (endpoint, method, response.status_code)
         assert "/accounts/sign-in" in response.headers["Location"], (endpoint, method)
@@ -186,6 +211,40 @@ def test_managers_reach_the_pages_of_their_resources(app: Flask, client, auth):
     _setup_city(app)
     auth.sign_in("13800000004", PASSWORD)
     for endpoint, method, url in routes(app, MANAGER):
+        if method == "GET":
+            assert client.get(url).status_code == 200, endpoint
+
+
+def _setup_booking() -> None:
+    """Booking 1: a resident's, on the community's parking lot."""
+    from app.bookings.models import BookingSeries
+    from app.directory.services import get_resource
+    from tests.factories import make_booking
+
+    start = utcnow().replace(microsecond=0) + timedelta(days=3)
+    resource, booker = get_resource(RESOURCE_CODE), make_user(name="居民", code="booker")
+    series = BookingSeries(
+        resource_id=resource.id, user_id=booker.id, rule="FREQ=DAILY;COUNT=1", starts_on=start.date()
+    )
+    db.session.add(series)
+    db.session.flush()
+    make_booking(resource, booker, start, start + timedelta(hours=1), series_id=series.id)
+
+
+def test_users_who_may_not_see_a_booking_get_not_found_from_every_booking_route(app: Flask, client, auth):
+    _setup_city(app)
+    _setup_booking()
+    auth.sign_in("13800000005", PASSWORD)
+    for endpoint, method, url in routes(app, BOOKING):
+        response = _call(client, method, url)
+        assert response.status_code == 404, (endpoint, method, response.status_code)
+
+
+def test_the_owners_managers_reach_the_pages_of_its_bookings(app: Flask, client, auth):
+    _setup_city(app)
+    _setup_booking()
+    auth.sign_in("13800000004", PASSWORD)
+    for endpoint, method, url in routes(app, BOOKING):
         if method == "GET":
             assert client.get(url).status_code == 200, endpoint
 

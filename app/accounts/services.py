@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import ApiToken, User
@@ -128,7 +129,9 @@ def get_api_token(raw: str, *, now: datetime) -> ApiToken | None:
     """The live token with this value (not revoked, not expired, its user active)."""
     if not raw:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(raw)))
+    # The user comes in the same statement: every API call needs both.
+    query = select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == _token_digest(raw))
+    token = db.session.scalar(query)
     if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.active:
         return None
     return token

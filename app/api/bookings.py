@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import jsonify, request
 from sqlalchemy import func, select
@@ -14,14 +15,28 @@ from app.accounts.models import User
 from app.api import bp
 from app.api.auth import api_user, token_required
 from app.api.paging import page_args
-from app.api.serialise import booking_json
+from app.api.serialise import booking_json, rfc3339
+from app.bookings.attendance import check_in as check_in_booking
+from app.bookings.console import manages_booking, may_see_booking
 from app.bookings.idempotency import MAX_KEY_LENGTH, Remembered, find_answer, fingerprint, remember_answer
 from app.bookings.models import Booking
 from app.bookings.placing import Placement, cancel_booking, decide_pending, place_booking
-from app.db import transaction, utcnow
-from app.directory.services import can_manage, get_resource
+from app.bookings.series import (
+    Occurrence,
+    OnConflict,
+    PlacedSeries,
+    SeriesConflictError,
+    cancel_rest_of_series,
+    place_series,
+)
+from app.bookings.services import get_resource_with_owner
+from app.db import end_reads_keeping_loaded, transaction, utcnow
+from app.directory.models import Resource
+from app.directory.services import can_manage
 from app.domain.bookings import BookingStatus
 from app.domain.errors import DomainError
+from app.domain.recurrence import Recurrence, every_workday, parse_rrule
+from app.domain.resources import DEFAULT_TIMEZONE
 from app.extensions import db
 from app.organisations.models import Organisation
 from app.organisations.services import get_organisation, is_manager
@@ -39,6 +54,14 @@ STATUS_OF = {
     "not_cancellable": 409,
     "too_late_to_cancel": 409,
     "not_pending": 409,
+    "not_full": 409,
+    "already_waiting": 409,
+    "not_waiting": 409,
+    "checkin_not_required": 409,
+    "checkin_not_open": 409,
+    "checkin_closed": 409,
+    "not_checkable": 409,
+    "not_in_series": 409,
     "not_found": 404,
 }
 
@@ -61,7 +84,7 @@ def _time(body: dict[str, Any], name: str) -> datetime | None:
 def _placement(body: dict[str, Any], caller: User) -> Placement | Response:
     """The request's fields, checked for form; the rules are the engine's."""
     code = body.get("resource")
-    resource = get_resource(code) if isinstance(code, str) else None
+    resource = get_resource_with_owner(code) if isinstance(code, str) else None
     if resource is None or not resource.active:
         return problem(404, "not_found", detail=f"resource: {code!r} is not a bookable resource")
     start, end = _time(body, "start"), _time(body, "end")
@@ -79,9 +102,48 @@ def _placement(body: dict[str, Any], caller: User) -> Placement | Response:
         unit = get_organisation(acting) if isinstance(acting, str) else None
         if unit is None:
             return problem(403, "forbidden", detail=f"on_behalf_of: {acting!r} is not a unit you belong to")
-    if body.get("recurrence") is not None:
-        return problem(422, "recurrence_not_supported")
-    return Placement(resource.id, start, end, quantity, unit, purpose)
+    return Placement(resource.id, start, end, quantity, unit, purpose, read_before=resource)
+
+
+def _recurrence(raw: Any) -> tuple[Recurrence, OnConflict] | Response:
+    """`{"rrule": RRULE}` or `{"every": "workday", "until": DATE}` (or `"count"`), with `on_conflict`."""
+    if not isinstance(raw, dict):
+        return problem(422, "invalid_recurrence", detail="recurrence: an object")
+    try:
+        on_conflict = OnConflict(raw.get("on_conflict", "fail"))
+    except ValueError:
+        return problem(422, "invalid_recurrence", detail='recurrence.on_conflict: "fail" or "skip"')
+    try:
+        if raw.get("every") == "workday":
+            until, count = raw.get("until"), raw.get("count")
+            if (until is not None and not isinstance(until, str)) or (count is not None and not _whole(count)):
+                return problem(422, "invalid_recurrence", detail="recurrence.until: a date; recurrence.count: a number")
+            return every_workday(until=date.fromisoformat(until) if until else None, count=count), on_conflict
+        rule = raw.get("rrule")
+        if not isinstance(rule, str) or raw.get("every") is not None:
+            return problem(422, "invalid_recurrence", detail='recurrence: an "rrule", or "every": "workday"')
+        return parse_rrule(rule), on_conflict
+    except ValueError:
+        return problem(422, "invalid_recurrence", detail="recurrence.until: a date as YYYY-MM-DD")
+    except DomainError as error:
+        return problem(422, error.code)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _occurrence_json(occurrence: Occurrence, zone: ZoneInfo) -> dict[str, Any]:
+    return {"start": rfc3339(occurrence.start, zone), "end": rfc3339(occurrence.end, zone), "code": occurrence.code}
+
+
+def _series_json(placed: PlacedSeries) -> dict[str, Any]:
+    zone = ZoneInfo(placed.series.resource.timezone)
+    return {
+        "series": placed.series.id,
+        "bookings": [booking_json(b) for b in placed.bookings],
+        "skipped": [_occurrence_json(o, zone) for o in placed.skipped],
+    }
 
 
 @bp.route("/bookings", methods=["POST"])
@@ -100,16 +162,28 @@ def create_booking() -> Response | tuple[Response, int]:
     placement = _placement(body, caller)
     if isinstance(placement, Response):
         return placement
-    db.session.commit()  # what was read (and the token's note of use) ends before the locked write
+    recurrence = None
+    if body.get("recurrence") is not None:
+        recurrence = _recurrence(body["recurrence"])
+        if isinstance(recurrence, Response):
+            return recurrence
+    end_reads_keeping_loaded(db.session)  # what was read (and the token's note of use) ends first
     earlier: Remembered | None = None
     try:
         with transaction(db.session, write_lock=True):
             earlier = find_answer(caller.id, key) if key else None
             if earlier is None:
-                booking = place_booking(caller, placement, now=utcnow())
-                answer = booking_json(booking)
+                if recurrence is None:
+                    answer = booking_json(place_booking(caller, placement, now=utcnow()))
+                else:
+                    rule, on_conflict = recurrence
+                    answer = _series_json(place_series(caller, placement, rule, on_conflict=on_conflict, now=utcnow()))
                 if key:
                     remember_answer(caller.id, key, print_, 201, answer, now=utcnow())
+    except SeriesConflictError as clash:
+        resource = db.session.get(Resource, placement.resource_id)
+        zone = ZoneInfo(resource.timezone if resource is not None else DEFAULT_TIMEZONE)
+        return problem(409, "conflict", clashes=[_occurrence_json(o, zone) for o in clash.clashes])
     except DomainError as refused:
         return _refusal(refused.code)  # raised inside the transaction, which rolled back: nothing is kept
     except IntegrityError:
@@ -132,25 +206,9 @@ def _replay(earlier: Remembered, print_: str) -> Response | tuple[Response, int]
     return response, earlier.status
 
 
-def _may_see(user: User, booking: Booking) -> bool:
-    """The booker, the managers of the unit it was made for, the owner's managers, admins."""
-    if booking.user_id == user.id or user.is_admin:
-        return True
-    if booking.on_behalf_of is not None and is_manager(user, booking.on_behalf_of):
-        return True
-    return can_manage(user, booking.resource.owner)
-
-
-def _managing(user: User, booking: Booking) -> bool:
-    """Managers may cancel past the booker's deadline (with a reason that reaches the booker)."""
-    if user.is_admin or can_manage(user, booking.resource.owner):
-        return True
-    return booking.on_behalf_of is not None and is_manager(user, booking.on_behalf_of)
-
-
 def _visible_booking(booking_id: int) -> Booking | None:
     booking = db.session.get(Booking, booking_id)
-    if booking is None or not _may_see(api_user(), booking):
+    if booking is None or not may_see_booking(api_user(), booking):
         return None  # someone else's booking is not found, rather than forbidden: nothing is revealed
     return booking
 
@@ -219,15 +277,41 @@ def cancel(booking_id: int) -> Response:
     if not isinstance(reason, str) or len(reason) > 300:
         return problem(422, "value_too_long", detail="reason: text of at most 300 characters")
     caller = api_user()
-    managing = found.user_id != caller.id and _managing(caller, found)
+    managing = found.user_id != caller.id and manages_booking(caller, found)
     if managing and not reason.strip():
         return problem(422, "reason_required", detail=None)
+    rest = isinstance(body, dict) and body.get("rest_of_series") is True
     db.session.commit()
     try:
         with transaction(db.session, write_lock=True):
             booking = db.session.get(Booking, booking_id)
             assert booking is not None
-            cancel_booking(booking, actor=caller, reason=reason, now=utcnow(), as_manager=managing)
+            if rest:
+                cancelled = cancel_rest_of_series(
+                    booking, actor=caller, reason=reason, now=utcnow(), as_manager=managing
+                )
+            else:
+                cancel_booking(booking, actor=caller, reason=reason, now=utcnow(), as_manager=managing)
+    except DomainError as error:
+        return _refusal(error.code)
+    if rest:
+        return jsonify(series=found.series_id, bookings=[booking_json(b) for b in cancelled], skipped=[])
+    return jsonify(booking_json(db.session.get(Booking, booking_id)))
+
+
+@bp.route("/bookings/<int:booking_id>/check-in", methods=["POST"])
+@token_required
+def check_in(booking_id: int) -> Response:
+    """Check in inside the window (the booker, the unit's or the owner's managers, admins)."""
+    if _visible_booking(booking_id) is None:
+        return problem(404, "not_found")
+    caller = api_user()
+    db.session.commit()
+    try:
+        with transaction(db.session, write_lock=True):
+            booking = db.session.get(Booking, booking_id)
+            assert booking is not None
+            check_in_booking(booking, actor=caller, now=utcnow())
     except DomainError as error:
         return _refusal(error.code)
     return jsonify(booking_json(db.session.get(Booking, booking_id)))

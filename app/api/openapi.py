@@ -9,6 +9,22 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+# A list's query parameters and answer (API.md: {"items", "total", "page", "per_page"}).
+PAGING = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+]
+
+
+def _page_of(description: str, item: str) -> dict[str, Any]:
+    number = {"type": "integer"}
+    items = {"type": "array", "items": _ref(item)}
+    return _json(
+        description,
+        {"type": "object", "properties": {"items": items, "total": number, "page": number, "per_page": number}},
+    )
+
+
 def _problem(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/problem+json": {"schema": _ref("Problem")}}}
 
@@ -191,6 +207,57 @@ SCHEMAS: dict[str, Any] = {
             "quantity": {"type": "integer", "minimum": 1, "default": 1},
             "on_behalf_of": {"type": ["string", "null"], "description": "A unit the caller belongs to."},
             "purpose": {"type": "string", "maxLength": 300},
+            "recurrence": {
+                "type": "object",
+                "description": "A series: an RRULE (FREQ DAILY or WEEKLY, optional INTERVAL and BYDAY, and COUNT "
+                'or UNTIL; at most 366 occurrences), or `"every": "workday"` with `until` (a date) or `count`, '
+                "which follows the official workday calendar (holidays skipped, make-up workdays included). "
+                "Every occurrence keeps the first one's local times.",
+                "properties": {
+                    "rrule": {"type": "string", "example": "FREQ=WEEKLY;BYDAY=MO,WE,FR;UNTIL=20270131"},
+                    "every": {"type": "string", "enum": ["workday"]},
+                    "until": {"type": "string", "format": "date"},
+                    "count": {"type": "integer", "minimum": 1, "maximum": 366},
+                    "on_conflict": {"type": "string", "enum": ["fail", "skip"], "default": "fail"},
+                },
+            },
+        },
+    },
+    "Occurrence": {
+        "type": "object",
+        "properties": {
+            "start": {"type": "string", "format": "date-time"},
+            "end": {"type": "string", "format": "date-time"},
+            "code": {"type": ["string", "null"], "description": "Why it cannot be booked; null when it can."},
+        },
+    },
+    "Series": {
+        "type": "object",
+        "properties": {
+            "series": {"type": "integer"},
+            "bookings": {"type": "array", "items": {"$ref": "#/components/schemas/Booking"}},
+            "skipped": {"type": "array", "items": {"$ref": "#/components/schemas/Occurrence"}},
+        },
+    },
+    "WaitlistEntry": {
+        "type": "object",
+        "required": ["id", "resource", "start", "end", "quantity", "status"],
+        "properties": {
+            "id": {"type": "integer"},
+            "resource": {"type": "string", "description": "The resource's code."},
+            "start": {"type": "string", "format": "date-time"},
+            "end": {"type": "string", "format": "date-time"},
+            "quantity": {"type": "integer", "minimum": 1},
+            "on_behalf_of": {"type": ["string", "null"]},
+            "purpose": {"type": "string"},
+            "status": {
+                "type": "string",
+                "enum": ["waiting", "promoted", "left", "lapsed"],
+                "description": "`promoted`: capacity freed and it became `booking`; `lapsed`: its start passed.",
+            },
+            "booking": {"type": ["integer", "null"], "description": "The booking it became, once promoted."},
+            "created_at": {"type": "string", "format": "date-time"},
+            "decided_at": {"type": ["string", "null"], "format": "date-time"},
         },
     },
     "Problem": {
@@ -407,7 +474,9 @@ PATHS: dict[str, Any] = {
             "summary": "Place a booking",
             "description": "The engine decides under the resource's lock; nothing is written on refusal. "
             "Pending when the resource (or the window) requires approval, else confirmed. "
-            "Recurring series are not yet accepted (`recurrence_not_supported`).",
+            "With `recurrence`, the whole series is decided in one locked transaction: `on_conflict: fail` books "
+            "nothing when any occurrence cannot be booked (409 `conflict` listing `clashes`), `skip` books the "
+            "rest and lists the `skipped` with their codes.",
             "parameters": [
                 {
                     "name": "Idempotency-Key",
@@ -420,17 +489,23 @@ PATHS: dict[str, Any] = {
             ],
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("BookingRequest")}}},
             "responses": {
-                "201": _json("The booking.", _ref("Booking")),
+                "201": _json(
+                    "The booking; with `recurrence`, the series and its occurrences.",
+                    {"oneOf": [_ref("Booking"), _ref("Series")]},
+                ),
                 "400": _problem("The body is not a JSON object (`invalid_json`)."),
                 "401": _problem("No valid bearer token (`unauthorized`)."),
                 "403": _problem(
                     "`forbidden` (acting for a unit one is not a member of), `not_eligible`, `outside_window`."
                 ),
                 "404": _problem("No active resource has this code (`not_found`)."),
-                "409": _problem("`closed`, `quota_exceeded`, `capacity_exceeded`."),
+                "409": _problem(
+                    "`closed`, `quota_exceeded`, `capacity_exceeded`; for a series, `conflict` with `clashes` "
+                    "(a list of Occurrence)."
+                ),
                 "422": _problem(
                     "`invalid_time`, `in_past`, `not_yet_released`, `too_far_ahead`, `too_short`, "
-                    "`too_long`, `misaligned`, `quantity_exceeded`, `recurrence_not_supported`, "
+                    "`too_long`, `misaligned`, `quantity_exceeded`, `invalid_recurrence`, `too_many_occurrences`, "
                     "`idempotency_key_reused`, `invalid_idempotency_key`."
                 ),
             },
@@ -442,22 +517,10 @@ PATHS: dict[str, Any] = {
                 {"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
                 {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}},
                 {"name": "on_behalf_of", "in": "query", "schema": {"type": "string"}},
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+                *PAGING,
             ],
             "responses": {
-                "200": _json(
-                    "A page of bookings, latest start first.",
-                    {
-                        "type": "object",
-                        "properties": {
-                            "items": {"type": "array", "items": _ref("Booking")},
-                            "total": {"type": "integer"},
-                            "page": {"type": "integer"},
-                            "per_page": {"type": "integer"},
-                        },
-                    },
-                ),
+                "200": _page_of("A page of bookings, latest start first.", "Booking"),
                 "401": _problem("No valid bearer token (`unauthorized`)."),
                 "422": _problem("A bad filter or page (`invalid_filter`)."),
             },
@@ -480,15 +543,30 @@ PATHS: dict[str, Any] = {
             "parameters": [{"name": "booking_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
             "requestBody": {
                 "content": {
-                    "application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "reason": {"type": "string"},
+                                "rest_of_series": {
+                                    "type": "boolean",
+                                    "description": "Cancel this occurrence and every later one of its series.",
+                                },
+                            },
+                        }
+                    }
                 }
             },
             "responses": {
-                "200": _json("The cancelled booking.", _ref("Booking")),
+                "200": _json(
+                    "The cancelled booking; with rest_of_series, the series and the bookings cancelled.",
+                    {"oneOf": [_ref("Booking"), _ref("Series")]},
+                ),
                 "401": _problem("No valid bearer token (`unauthorized`)."),
                 "404": _problem("No such booking, or not one the caller may see (`not_found`)."),
                 "409": _problem(
-                    "Already over or cancelled (`not_cancellable`); past the deadline (`too_late_to_cancel`)."
+                    "Already over or cancelled (`not_cancellable`); past the deadline (`too_late_to_cancel`); "
+                    "rest_of_series on a single booking (`not_in_series`)."
                 ),
                 "422": _problem("A manager must give a reason (`reason_required`); too long (`value_too_long`)."),
             },
@@ -531,6 +609,77 @@ PATHS: dict[str, Any] = {
                 "404": _problem("No such booking, or not one the caller may see (`not_found`)."),
                 "409": _problem("Not pending any more (`not_pending`)."),
                 "422": _problem("No reason (`reason_required`), or its start has passed (`in_past`)."),
+            },
+        }
+    },
+    "/bookings/{booking_id}/check-in": {
+        "post": {
+            "summary": "Check in inside the check-in window (the booker, the unit's or the owner's managers)",
+            "description": "Where the resource asks for check-in: from 15 minutes before the start to its "
+            "`checkin_grace_minutes` after (at the booking's end at the latest). A confirmed booking not checked "
+            "in by then becomes `no_show` and its capacity goes back (to the waitlist first).",
+            "parameters": [{"name": "booking_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {
+                "200": _json("The booking, now `checked_in`.", _ref("Booking")),
+                "401": _problem("No valid bearer token (`unauthorized`)."),
+                "404": _problem("No such booking, or not one the caller may see (`not_found`)."),
+                "409": _problem(
+                    "The resource does not ask for check-in (`checkin_not_required`); too early "
+                    "(`checkin_not_open`); too late (`checkin_closed`); not confirmed (`not_checkable`)."
+                ),
+            },
+        }
+    },
+    "/waitlist": {
+        "post": {
+            "summary": "Wait for a full time: booked automatically, with a notification, when capacity frees",
+            "description": "Only a request refused for capacity alone may wait (`not_full` when it could be booked "
+            "now; any other reason is refused as POST /bookings refuses it). When a booking is cancelled, rejected "
+            "or a no-show, those waiting are decided again in line order, and the first allowed gets the booking.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("BookingRequest")}}},
+            "responses": {
+                "201": _json("The place in line, `waiting`.", _ref("WaitlistEntry")),
+                "400": _problem("The body is not a JSON object (`invalid_json`)."),
+                "401": _problem("No valid bearer token (`unauthorized`)."),
+                "403": _problem("`forbidden`, `not_eligible`, `outside_window`."),
+                "404": _problem("No active resource has this code (`not_found`)."),
+                "409": _problem(
+                    "Room is free: book instead (`not_full`); already waiting for this time (`already_waiting`); "
+                    "`closed`, `quota_exceeded`."
+                ),
+                "422": _problem(
+                    "`invalid_time`, `in_past`, `not_yet_released`, `too_far_ahead`, `too_short`, `too_long`, "
+                    "`misaligned`, `quantity_exceeded`, `value_too_long`; a `recurrence` (`invalid_recurrence`)."
+                ),
+            },
+        },
+        "get": {
+            "summary": "The caller's places in line, soonest first",
+            "parameters": [
+                {
+                    "name": "status",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": ["waiting", "promoted", "left", "lapsed"]},
+                    "description": "Default: waiting.",
+                },
+                *PAGING,
+            ],
+            "responses": {
+                "200": _page_of("A page of places in line.", "WaitlistEntry"),
+                "401": _problem("No valid bearer token (`unauthorized`)."),
+                "422": _problem("A bad filter or page (`invalid_filter`)."),
+            },
+        },
+    },
+    "/waitlist/{entry_id}/leave": {
+        "post": {
+            "summary": "Leave the line (its user, the managers of the unit it was for)",
+            "parameters": [{"name": "entry_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {
+                "200": _json("The place in line, now `left`.", _ref("WaitlistEntry")),
+                "401": _problem("No valid bearer token (`unauthorized`)."),
+                "404": _problem("No such place in line, or not one the caller may see (`not_found`)."),
+                "409": _problem("Not waiting any more: promoted, lapsed or left (`not_waiting`)."),
             },
         }
     },

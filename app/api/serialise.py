@@ -154,6 +154,6 @@ def booking_json(booking: Booking) -> dict[str, Any]:
         "status": booking.status,
         "on_behalf_of": booking.on_behalf_of.code if booking.on_behalf_of is not None else None,
         "purpose": booking.purpose,
-        "series": None,
+        "series": booking.series_id,
         "created_at": rfc3339(booking.created_at, zone),
     }

@@ -6,7 +6,15 @@ from flask.blueprints import BlueprintSetupState
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
 
 # Routes register on the blueprint when their modules load.
-from app.bookings import closure_views, views  # noqa: E402,F401
+from app.bookings import (  # noqa: E402,F401
+    attendance_views,
+    booking_page_views,
+    booking_views,
+    closure_views,
+    console_views,
+    inbox_views,
+    views,
+)
 
 
 @bp.record_once
@@ -18,3 +26,5 @@ def _add_sections(state: BlueprintSetupState) -> None:
 
     # The resource's page shows today and tomorrow, with a link to the week.
     add_resource_section(state.app, 20, views.render_week_section)
+    # Above it, a signed-in user's booking here whose check-in is open now (the poster's QR code opens this page).
+    add_resource_section(state.app, 15, attendance_views.render_checkin_section)

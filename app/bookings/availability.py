@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from app.access.models import Closure, Window
 from app.access.services import audiences_of, rules_for
 from app.bookings.services import Candidate, in_ids, list_holding, list_holding_and_quota, week_minutes_used_many
+from app.bookings.week_cache import rules_cache
 from app.directory.models import Resource
 from app.domain.audiences import Requester, audiences_for
 from app.domain.intervals import Interval, merge, overlaps
@@ -320,8 +321,18 @@ def _rules(
 
 
 def rules_of(resource: Resource, first_day: date, last_day: date) -> ResourceRules:
-    """What access.services.rules_for answers, read as plain rows (the week page runs it on
-    every view): every window, the closures of the resource and its owner, the calendar."""
+    """What access.services.rules_for answers, read as plain rows: every window, the closures of
+    the resource and its owner, the calendar. Every booking and every view of a week needs them,
+    and they change far less often than bookings do: each process keeps them by the resource's
+    rules revision, which every change to them moves (app.bookings.revisions)."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # pending changes to the rules move the revision first
+    key = (resource.id, resource.rules_revision, first_day, last_day)
+    return rules_cache().get_or_make(key, lambda: _read_rules(resource, first_day, last_day))
+
+
+def _read_rules(resource: Resource, first_day: date, last_day: date) -> ResourceRules:
     windows = _admitting_windows([resource.id], frozenset(Audience)).get(resource.id, [])
     closures = _closures_of([(resource.id, resource.owner_id)], first_day, last_day)[resource.id]
     calendar = calendar_between(first_day - timedelta(days=1), last_day + timedelta(days=1))

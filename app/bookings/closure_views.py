@@ -13,6 +13,7 @@ from app.access.services import can_manage_closure, get_closure
 from app.access.wording import describe_span, unit_words
 from app.bookings import bp
 from app.bookings.affected import count_affected_bookings, list_affected_bookings
+from app.bookings.console_forms import CancelAffectedForm
 from app.directory.labels import DEFAULT_UNIT_LABELS
 from app.domain.bookings import BookingStatus
 from app.domain.resources import DEFAULT_TIMEZONE
@@ -41,6 +42,7 @@ def closure_impact(closure_id: int) -> str:
         label = resource.unit_label or DEFAULT_UNIT_LABELS.get(resource.kind, "")
         rows.append(
             {
+                "id": booking.id,
                 "resource": resource,
                 "when": describe_span(booking.start, booking.end, ZoneInfo(resource.timezone)),
                 "quantity": _("%(count)s %(unit)s", count=booking.quantity, unit=unit_words(label, booking.quantity)),
@@ -57,4 +59,5 @@ def closure_impact(closure_id: int) -> str:
         when=describe_span(closure.start, closure.end, ZoneInfo(zone)),
         rows=rows,
         total=count_affected_bookings(closure) if len(bookings) >= SHOWN else len(bookings),
+        cancel_form=CancelAffectedForm(formdata=None, reason=closure.reason),
     )

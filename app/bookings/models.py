@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    DDL,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -15,6 +30,27 @@ from app.extensions import db
 from app.organisations.models import Organisation
 
 HOLDING_SQL = "status IN ({})".format(", ".join(repr(s.value) for s in sorted(HOLDING)))
+# The exclusion constraint compares resource ids with = inside a GiST index, which needs btree_gist.
+event.listen(
+    db.metadata, "before_create", DDL("CREATE EXTENSION IF NOT EXISTS btree_gist").execute_if(dialect="postgresql")
+)
+WAITING_STATUSES = ("waiting", "promoted", "left", "lapsed")
+
+
+class BookingSeries(db.Model):
+    """A recurring series: one request that placed a booking on each day of its rule."""
+
+    __tablename__ = "booking_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="RESTRICT"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    rule: Mapped[str] = mapped_column(String(500))  # the RRULE as asked, or WORKDAYS;UNTIL=... / ;COUNT=...
+    starts_on: Mapped[date] = mapped_column(Date)  # the local day asked for first (it may be a holiday)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    resource: Mapped[Resource] = relationship()
 
 
 class Booking(db.Model):
@@ -34,6 +70,16 @@ class Booking(db.Model):
         ),
         Index("ix_bookings_user", "user_id", "start"),
         Index("ix_bookings_on_behalf_of", "on_behalf_of_id", "start"),
+        Index("ix_bookings_series", "series_id", "start"),
+        # The database's own guard for resources of capacity 1 (a court, a room): two holding
+        # bookings of one resource never overlap, whatever the application does. PostgreSQL only.
+        ExcludeConstraint(
+            ("resource_id", "="),
+            (func.tstzrange(text('"start"'), text('"end"')), "&&"),
+            name="no_overlap_when_sole",
+            using="gist",
+            where=text(f"sole AND {HOLDING_SQL}"),
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,12 +91,17 @@ class Booking(db.Model):
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(16), default=BookingStatus.PENDING.value)
     purpose: Mapped[str] = mapped_column(String(300), default="")
+    # Set when the resource has capacity 1: such bookings fall under the exclusion constraint.
+    sole: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id", ondelete="SET NULL"))
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     resource: Mapped[Resource] = relationship()
     user: Mapped[User] = relationship()
     on_behalf_of: Mapped[Organisation | None] = relationship()
+    series: Mapped[BookingSeries | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Booking {self.id} {self.status}>"
@@ -70,6 +121,7 @@ class BookingEvent(db.Model):
     to_status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(String(300), default="")
 
+    booking: Mapped[Booking] = relationship()
     actor: Mapped[User | None] = relationship()
 
 
@@ -102,4 +154,36 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    booking: Mapped[Booking | None] = relationship()
+
+
+class WaitlistEntry(db.Model):
+    """A place in line for a full span: when capacity frees, the first still eligible gets the booking."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({', '.join(repr(s) for s in WAITING_STATUSES)})", name="status"),
+        CheckConstraint('"start" < "end"', name="start_before_end"),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        Index("ix_waitlist_entries_line", "resource_id", "status", "start"),
+        Index("ix_waitlist_entries_user", "user_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    start: Mapped[datetime] = mapped_column(UTCDateTime())
+    end: Mapped[datetime] = mapped_column(UTCDateTime())
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    purpose: Mapped[str] = mapped_column(String(300), default="")
+    # waiting; promoted (it became booking_id); left (the user left the line); lapsed (the time passed)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    resource: Mapped[Resource] = relationship()
+    user: Mapped[User] = relationship()
+    on_behalf_of: Mapped[Organisation | None] = relationship()
     booking: Mapped[Booking | None] = relationship()

@@ -8,11 +8,13 @@ decides and inserts before anyone else may, so capacity is never oversold. Flush
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.access.services import audiences_of, requester_for
 from app.accounts.models import User
@@ -26,8 +28,6 @@ from app.domain.errors import DomainError
 from app.domain.rules import Decision, Request, check_booking
 from app.extensions import db
 from app.organisations.models import Organisation
-
-_RESOURCES = Resource.__table__
 
 
 class BookingRefusedError(DomainError):
@@ -48,16 +48,29 @@ class Placement:
     quantity: int = 1
     on_behalf_of: Organisation | None = None
     purpose: str = ""
+    # The resource as read before the lock, when it was: holding it keeps it (and its owner) in
+    # the session, so the locked refresh reuses the owner instead of reading it again.
+    read_before: Resource | None = field(default=None, compare=False, repr=False)
 
 
 def lock_resource(resource_id: int) -> Resource | None:
     """Take the resource's lock for the rest of the transaction (its revision moves: what is
-    about to change is its availability) and read it afresh under the lock."""
-    db.session.connection().execute(
-        update(_RESOURCES).where(_RESOURCES.c.id == resource_id).values(revision=_RESOURCES.c.revision + 1)
+    about to change is its availability) and read it afresh under the lock, in one statement."""
+    bump = (
+        update(Resource)
+        .where(Resource.id == resource_id)
+        .values(revision=Resource.revision + 1)
+        .returning(Resource)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
+    held = db.session.identity_map.get(identity_key(Resource, resource_id))
+    owner = held.__dict__.get("owner") if held is not None else None
+    with db.session.no_autoflush:  # the lock comes first: nothing is written before it
+        resource = db.session.scalars(bump).first()
+    if resource is not None and owner is not None and owner.id == resource.owner_id:
+        set_committed_value(resource, "owner", owner)  # the refresh keeps the owner already read
     mark_bumped(db.session(), resource_id)
-    return db.session.get(Resource, resource_id, populate_existing=True)
+    return resource
 
 
 def decide(resource: Resource, user: User, placement: Placement, now: datetime) -> Decision:
@@ -77,6 +90,14 @@ def decide(resource: Resource, user: User, placement: Placement, now: datetime) 
     return check_booking(request, rules, held, now, week_minutes_used=used)
 
 
+def initial_status(resource: Resource, decision: Decision) -> BookingStatus:
+    """Pending where approval is needed (the admitting window's say, else the resource's), else confirmed."""
+    window = decision.window
+    approval = window.requires_approval if window is not None and window.requires_approval is not None else None
+    needs_approval = resource.requires_approval if approval is None else approval
+    return BookingStatus.PENDING if needs_approval else BookingStatus.CONFIRMED
+
+
 def place_booking(user: User, placement: Placement, *, now: datetime) -> Booking:
     """Decide and insert, holding the resource's lock; BookingRefusedError with the reason otherwise,
     having written nothing but the lock."""
@@ -86,12 +107,18 @@ def place_booking(user: User, placement: Placement, *, now: datetime) -> Booking
     decision = decide(resource, user, placement, now)
     if not decision.allowed:
         raise BookingRefusedError(decision)
-    window = decision.window
-    approval = window.requires_approval if window is not None and window.requires_approval is not None else None
-    needs_approval = resource.requires_approval if approval is None else approval
-    status = BookingStatus.PENDING if needs_approval else BookingStatus.CONFIRMED
+    return insert_booking(resource, user, placement, decision, now=now)
+
+
+def insert_booking(
+    resource: Resource, user: User, placement: Placement, decision: Decision, *, now: datetime, reason: str = ""
+) -> Booking:
+    """Write the booking `decide` has just allowed, with its first history step; the caller holds
+    the resource's lock (placing, and promoting from the waitlist, share this)."""
+    status = initial_status(resource, decision)
     booking = Booking(
         resource_id=resource.id,
+        resource=resource,  # known already: reading the booking back loads nothing
         user_id=user.id,
         on_behalf_of_id=placement.on_behalf_of.id if placement.on_behalf_of is not None else None,
         start=placement.start,
@@ -99,17 +126,18 @@ def place_booking(user: User, placement: Placement, *, now: datetime) -> Booking
         quantity=placement.quantity,
         status=status.value,
         purpose=placement.purpose.strip()[:300],
+        sole=resource.capacity == 1,
         created_at=now,
         updated_at=now,
     )
     db.session.add(booking)
-    db.session.flush()
-    db.session.add(BookingEvent(booking_id=booking.id, at=now, actor_id=user.id, to_status=status.value))
-    db.session.flush()
+    db.session.add(BookingEvent(booking=booking, at=now, actor_id=user.id, to_status=status.value, reason=reason))
+    db.session.flush()  # one flush: the unit of work writes the booking, then its history step
     return booking
 
 
-def _move(booking: Booking, to: BookingStatus, *, actor: User, reason: str, now: datetime) -> None:
+def _move(booking: Booking, to: BookingStatus, *, actor: User | None, reason: str, now: datetime) -> None:
+    """Change the status and record the step; actor None is Linli itself (a sweep)."""
     before = booking.status
     booking.status = to.value
     booking.updated_at = now
@@ -117,7 +145,7 @@ def _move(booking: Booking, to: BookingStatus, *, actor: User, reason: str, now:
         BookingEvent(
             booking_id=booking.id,
             at=now,
-            actor_id=actor.id,
+            actor_id=actor.id if actor is not None else None,
             from_status=before,
             to_status=to.value,
             reason=reason.strip()[:300],
@@ -148,6 +176,8 @@ def decide_pending(booking: Booking, *, approve: bool, actor: User, reason: str 
     _move(booking, to, actor=actor, reason=reason, now=now)
     _notify_booker(booking, "booking_approved" if approve else "booking_rejected", reason, now)
     db.session.flush()
+    if not approve:
+        _promote_waiting(booking, now)
     return booking
 
 
@@ -168,4 +198,13 @@ def cancel_booking(
     if actor.id != booking.user_id:
         _notify_booker(booking, "booking_cancelled", reason, now)
     db.session.flush()
+    _promote_waiting(booking, now)
     return booking
+
+
+def _promote_waiting(booking: Booking, now: datetime) -> None:
+    """The capacity this booking gave back goes to the first in its waitlist who may have it
+    (the lock is still held). Imported here: the waitlist builds on this module."""
+    from app.bookings.waitlist import promote_waiting
+
+    promote_waiting(booking.resource_id, now=now, span=(booking.start, booking.end))

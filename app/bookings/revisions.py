@@ -2,15 +2,19 @@
 
 Done once for every writer, so no service can forget: windows, closures (a resource's or
 all of an organisation's), bookings, the resource itself, and the workday calendar (all
-resources). Pages cached by revision (the week grid) are then never served stale.
+resources). Pages cached by revision (the week grid) are then never served stale. All but
+bookings also bump the rules revision, which keys what is computed from the rules alone.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.access.models import Closure, Window
 from app.bookings.models import Booking
@@ -20,32 +24,44 @@ from app.workdays.models import CalendarDay
 _RESOURCES = Resource.__table__
 
 
-def _touched(session: Session) -> tuple[set[int], set[int], bool]:
-    """Resource ids and organisation ids whose availability this flush changes; and whether
-    the workday calendar changes (which concerns every resource)."""
-    resources: set[int] = set()
-    owners: set[int] = set()
-    calendar = False
+@dataclass
+class Touched:
+    """What a flush changes: resources whose bookings change, resources and organisations whose
+    rules change, and whether the workday calendar (every resource's rules) changes."""
+
+    booked: set[int] = field(default_factory=set)
+    ruled: set[int] = field(default_factory=set)
+    owners: set[int] = field(default_factory=set)
+    calendar: bool = False
+
+
+def _resource_id(obj: Window | Booking | Closure) -> int | None:
+    if obj.resource_id is not None:
+        return obj.resource_id
+    return obj.resource.id if obj.resource is not None else None
+
+
+def _touched(session: Session) -> Touched:
+    touched = Touched()
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Window | Booking):
-            if obj.resource_id is not None:
-                resources.add(obj.resource_id)
-            elif obj.resource is not None and obj.resource.id is not None:
-                resources.add(obj.resource.id)
+        if isinstance(obj, Booking):
+            if (resource_id := _resource_id(obj)) is not None:
+                touched.booked.add(resource_id)
+        elif isinstance(obj, Window):
+            if (resource_id := _resource_id(obj)) is not None:
+                touched.ruled.add(resource_id)
         elif isinstance(obj, Closure):
-            if obj.resource_id is not None:
-                resources.add(obj.resource_id)
+            if (resource_id := _resource_id(obj)) is not None:
+                touched.ruled.add(resource_id)
             elif obj.organisation_id is not None:
-                owners.add(obj.organisation_id)
-            elif obj.resource is not None and obj.resource.id is not None:
-                resources.add(obj.resource.id)
+                touched.owners.add(obj.organisation_id)
             elif obj.organisation is not None and obj.organisation.id is not None:
-                owners.add(obj.organisation.id)
+                touched.owners.add(obj.organisation.id)
         elif isinstance(obj, CalendarDay):
-            calendar = True
+            touched.calendar = True
         elif isinstance(obj, Resource) and obj.id is not None and session.is_modified(obj):
-            resources.add(obj.id)
-    return resources, owners, calendar
+            touched.ruled.add(obj.id)
+    return touched
 
 
 _ALREADY = "linli.revisions_bumped"
@@ -62,22 +78,36 @@ def mark_bumped(session: Session, resource_id: int) -> None:
 
 
 def _bump(session: Session, _context: Any, _instances: Any) -> None:
-    resources, owners, calendar = _touched(session)
+    touched = _touched(session)
     held = session.info.get(_ALREADY)
     if held is not None and held[0] is session.get_transaction():
-        resources -= held[1]
-    if not (resources or owners or calendar):
+        touched.booked -= held[1]
+    touched.booked -= touched.ruled
+    if not (touched.booked or touched.ruled or touched.owners or touched.calendar):
         return
     bump = update(_RESOURCES).values(revision=_RESOURCES.c.revision + 1)
+    rules_bump = bump.values(rules_revision=_RESOURCES.c.rules_revision + 1)
+    statements = []
+    if touched.calendar:
+        statements.append(rules_bump)
+    else:
+        if touched.booked:
+            statements.append(bump.where(_RESOURCES.c.id.in_(sorted(touched.booked))))
+        if touched.ruled:
+            statements.append(rules_bump.where(_RESOURCES.c.id.in_(sorted(touched.ruled))))
+        if touched.owners:
+            statements.append(rules_bump.where(_RESOURCES.c.owner_id.in_(sorted(touched.owners))))
     # Core statements on the flush's own connection: nothing here autoflushes again.
     connection = session.connection()
-    if calendar:
-        connection.execute(bump)
-        return
-    if resources:
-        connection.execute(bump.where(_RESOURCES.c.id.in_(sorted(resources))))
-    if owners:
-        connection.execute(bump.where(_RESOURCES.c.owner_id.in_(sorted(owners))))
+    for statement in statements:
+        returned = statement.returning(_RESOURCES.c.id, _RESOURCES.c.revision, _RESOURCES.c.rules_revision)
+        for resource_id, revision, rules_revision in connection.execute(returned):
+            # Resources this session holds learn their new revisions: what is cached by them
+            # (rules, weeks) is then never read for this transaction's old ones.
+            held_resource = session.identity_map.get(identity_key(Resource, resource_id))
+            if held_resource is not None:
+                set_committed_value(held_resource, "revision", revision)
+                set_committed_value(held_resource, "rules_revision", rules_revision)
 
 
 def install() -> None:

@@ -141,7 +141,7 @@ class CellWriter:
     """Writes the week's cells as HTML: hundreds a page, so in plain Python with each distinct
     text escaped once, rather than a template loop escaping every piece of every cell."""
 
-    def __init__(self, resource: Resource, audiences: tuple[Audience, ...]) -> None:
+    def __init__(self, resource: Resource, audiences: tuple[Audience, ...], book_link: str | None = None) -> None:
         self.resource = resource
         self.audiences = audiences
         self.slot = timedelta(minutes=resource.slot_minutes)
@@ -150,10 +150,15 @@ class CellWriter:
         self.reasons: dict[str | None, str] = {}
         self.separator = "；" if str(get_locale()).startswith("zh") else "; "
         # The common cells, free or partly free, as one pattern each: time, free, capacity.
+        # Signed in, a bookable cell links to the booking form at its time (the last %s).
+        self.linked = book_link is not None
+        opening, closing = "", ""
+        if book_link is not None:
+            opening, closing = f'<a class="slot-link" href="{escape(book_link).replace("%", "%%")}%s">', "</a>"
         self.counted = {
-            status: f'<li class="slot s-{status.value}"><span class="slot-time">%s</span> '
+            status: f'<li class="slot s-{status.value}">{opening}<span class="slot-time">%s</span> '
             f'<span aria-hidden="true">{STATUS_SYMBOLS[status]}</span> {self.words[status.value].replace("%", "%%")} '
-            '<span class="slot-count">%d/%d</span></li>'
+            f'<span class="slot-count">%d/%d</span>{closing}</li>'
             for status in (CellStatus.FREE, CellStatus.PARTLY)
         }
 
@@ -170,6 +175,9 @@ class CellWriter:
         if cell.end - start > self.slot:  # a run of slots
             time_text += "–" + _clock(cell.end, day)
         if status is CellStatus.FREE or status is CellStatus.PARTLY:
+            if self.linked:
+                moment = f"{day.isoformat()}T{CLOCKS[start.hour * 60 + start.minute]}"
+                return self.counted[status] % (moment, time_text, cell.free, cell.capacity)
             return self.counted[status] % (time_text, cell.free, cell.capacity)
         word = self.words[status.value]
         detail = ""
@@ -213,8 +221,8 @@ def _words() -> dict[str, str]:
     return words
 
 
-def column_views(week: Week, today: date) -> list[ColumnView]:
-    writer = CellWriter(week.resource, week.window_audiences)
+def column_views(week: Week, today: date, book_link: str | None = None) -> list[ColumnView]:
+    writer = CellWriter(week.resource, week.window_audiences, book_link)
     views = []
     for column in week.columns:
         whole = column.whole
@@ -299,10 +307,15 @@ def week(code: str) -> Response:
         # Only members of some organisation can act for a unit: others need no list of units.
         units = list_units_user_may_act_for(current_user)
     key = week_key(resource.id, resource.revision, first_day, now, str(get_locale()), requester)
+    book_link = None
+    if user is not None:
+        # The standing in the key names the unit acted for, so the cached cells' links stay right.
+        params = {"resource": resource.code, **({"on_behalf_of": acting.code} if acting is not None else {})}
+        book_link = f"{url_for('bookings.new')}?{urlencode(params)}&start="
 
     def draw() -> tuple[date, list[ColumnView]]:
         week_ = get_week(resource, requester, first_day, WEEK_DAYS, now)
-        return week_.last_day, column_views(week_, today)
+        return week_.last_day, column_views(week_, today, book_link)
 
     last_day, columns = week_cache().get_or_make(key, draw)
     shown = _parse_day(request.args.get("day"))

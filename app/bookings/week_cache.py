@@ -21,6 +21,9 @@ from app.domain.audiences import Requester
 # Each entry is a week's drawn cells (tens of kB): a few hundred stay within a few MB.
 MAX_ENTRIES = 256
 _EXTENSION = "linli.week_cache"
+# Rules are small (a resource's windows, closures and the calendar of a few days).
+MAX_RULES = 1024
+_RULES_EXTENSION = "linli.rules_cache"
 
 T = TypeVar("T")
 
@@ -55,6 +58,14 @@ def week_cache() -> LruCache:
     cache = current_app.extensions.get(_EXTENSION)
     if cache is None:
         cache = current_app.extensions[_EXTENSION] = LruCache(MAX_ENTRIES)
+    return cache  # type: ignore[no-any-return]
+
+
+def rules_cache() -> LruCache:
+    """This app's resource rules, keyed by (resource, rules revision, first day, last day)."""
+    cache = current_app.extensions.get(_RULES_EXTENSION)
+    if cache is None:
+        cache = current_app.extensions[_RULES_EXTENSION] = LruCache(MAX_RULES)
     return cache  # type: ignore[no-any-return]
 
 

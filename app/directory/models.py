@@ -76,6 +76,9 @@ class Resource(db.Model):
     # Counts every change to what its availability is made of (itself, its windows, closures,
     # bookings, the workday calendar): pages computed from an older revision are out of date.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Counts the changes to its rules alone (itself, its windows and closures, the calendar), not
+    # its bookings: what is computed from the rules is kept while bookings come and go.
+    rules_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     owner: Mapped[Organisation] = relationship()
     photos: Mapped[list[ResourcePhoto]] = relationship(

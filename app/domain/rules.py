@@ -175,7 +175,7 @@ def check_booking(
         return Decision("quantity_exceeded", best)
     quota_window = max(used_windows, key=lambda w: (w.max_minutes_per_week is None, w.max_minutes_per_week or 0))
     if quota_window.max_minutes_per_week is not None:
-        for monday, booked in _minutes_by_week(span, zone).items():
+        for monday, booked in minutes_by_week(span, zone).items():
             already = (week_minutes_used or {}).get(monday, 0)
             if already + booked * request.quantity > quota_window.max_minutes_per_week:
                 return Decision("quota_exceeded", quota_window)
@@ -185,7 +185,7 @@ def check_booking(
     return Decision(None, best)
 
 
-def _minutes_by_week(span: Interval, zone: ZoneInfo) -> dict[date, int]:
+def minutes_by_week(span: Interval, zone: ZoneInfo) -> dict[date, int]:
     """The span's minutes in each local week, keyed by that week's Monday."""
     result: dict[date, int] = {}
     cursor = span.start
@@ -644,7 +644,7 @@ def _apply_quota(
             i, j = bisect_right(grid, low - length), bisect_left(grid, high)
             if j > i:
                 limits[i:j] = [limit] * (j - i)
-    # Local weeks from their Monday midnights, as _minutes_by_week finds them: from the week
+    # Local weeks from their Monday midnights, as minutes_by_week finds them: from the week
     # of the day before the first start to the week after the end of the last request.
     first = clock.first - timedelta(days=clock.first.weekday())
     names = [first + timedelta(weeks=n) for n in range((len(clock.midnights) + 13) // 7 + 1)]

@@ -13,11 +13,9 @@ from tests.factories import (
     make_article_parking,
     make_bearer,
     make_booking,
-    make_city,
     make_local_resident,
     make_membership,
     make_resource,
-    make_unit_staff,
     make_user,
     make_window,
 )
@@ -28,18 +26,8 @@ MONDAY = next_monday()
 
 
 @pytest.fixture
-def city(app):
-    return make_city()
-
-
-@pytest.fixture
 def parking(city):
     return make_article_parking(city["c1"], POLICY)
-
-
-@pytest.fixture
-def staff(city):
-    return make_unit_staff(city["unit"])
 
 
 def body(start="09:00", end="11:00", quantity=3, **fields):
@@ -79,7 +67,7 @@ def test_unit_staff_book_three_spaces_and_read_them_back(client, parking, staff)
         ({"start": "09:10"}, 422, "misaligned"),
         ({"start": "not a time"}, 422, "invalid_time"),
         ({"resource": "NOPE"}, 404, "not_found"),
-        ({"recurrence": {"rrule": "FREQ=DAILY;COUNT=2"}}, 422, "recurrence_not_supported"),
+        ({"recurrence": {"rrule": "FREQ=MONTHLY;COUNT=2"}}, 422, "invalid_recurrence"),
     ],
     ids=["for oneself", "before hours", "too many", "misaligned", "bad time", "unknown resource", "series"],
 )

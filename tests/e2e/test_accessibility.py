@@ -50,6 +50,10 @@ ADMIN_PAGES = [
     "/admin/calendar/2026-10-01",
     "/admin/calendar/import",
     "/bookings/find?day=2026-12-03&start=09:00&end=11:00&quantity=1",
+    "/bookings/approvals",
+    "/bookings/inbox",
+    "/bookings/manage/LZ-DB-01",
+    "/bookings/manage/LZ-DB-01?view=week&status=all",
 ]
 
 pytestmark = pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm install; .ci/run does this)")
