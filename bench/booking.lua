@@ -25,7 +25,6 @@ function init(args)
   zone = string.format("%s%02d:%02d", sign, math.floor(math.abs(offset) / 3600), math.floor((math.abs(offset) % 3600) / 60))
   sent, placed, refused, errors = 0, 0, 0, 0
   wrk.method = "POST"
-  wrk.headers["Content-Type"] = "application/json"
 end
 
 local function at(k)
@@ -39,7 +38,8 @@ function request()
   local body = string.format(
     '{"resource": "B-S-01-P%d", "start": "%s", "end": "%s", "quantity": 25}', lot, at(k), at(k + 1)
   )
-  local headers = {["Authorization"] = "Bearer " .. tokens[sent % #tokens + 1]}
+  -- Headers given here replace wrk.headers: the content type goes along.
+  local headers = {["Authorization"] = "Bearer " .. tokens[sent % #tokens + 1], ["Content-Type"] = "application/json"}
   sent = sent + 1
   return wrk.format(nil, "/api/v1/bookings", headers, body)
 end

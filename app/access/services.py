@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import null, or_, select, union_all
 
 from app.access.models import Closure, Window
 from app.accounts.models import User
@@ -289,17 +289,22 @@ def requester_for(user: User | None, *, acting_for: Organisation | None = None) 
         return Requester(user_id=None)
     resident: set[int] = set()
     party: set[int] = set()
-    for community_id, party_member in db.session.execute(
-        select(Registration.community_id, Registration.party_member).where(
-            Registration.user_id == user.id,
-            Registration.kind == RegistrationKind.RESIDENT.value,
-            Registration.status == ACKNOWLEDGED,
-        )
-    ):
-        resident.add(community_id)
+    member_of: set[int] = set()
+    # One statement for both (every booking and every signed-in week asks): the acknowledged
+    # residences, then the memberships (party_member NULL marks those).
+    residences = select(Registration.community_id, Registration.party_member).where(
+        Registration.user_id == user.id,
+        Registration.kind == RegistrationKind.RESIDENT.value,
+        Registration.status == ACKNOWLEDGED,
+    )
+    memberships = select(Membership.organisation_id, null()).where(Membership.user_id == user.id)
+    for org_id, party_member in db.session.execute(union_all(residences, memberships)):
+        if party_member is None:
+            member_of.add(org_id)
+            continue
+        resident.add(org_id)
         if party_member:
-            party.add(community_id)
-    member_of = set(db.session.scalars(select(Membership.organisation_id).where(Membership.user_id == user.id)))
+            party.add(org_id)
     if acting_for is None:
         return Requester(user.id, frozenset(resident), frozenset(party), frozenset(member_of))
     may_act = acting_for.id in member_of and acting_for.kind == OrgKind.UNIT.value and acting_for.active

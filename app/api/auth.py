@@ -11,6 +11,7 @@ from flask import g, request
 from app.accounts.models import ApiToken, User
 from app.accounts.services import get_api_token, touch_api_token
 from app.db import utcnow
+from app.extensions import db
 from app.problems import problem
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,7 +32,10 @@ def token_required(view: F) -> F:
         token = get_api_token(bearer_value(), now=now)
         if token is None:
             return problem(401, "unauthorized")
-        touch_api_token(token, now=now)
+        if touch_api_token(token, now=now):
+            # Its own short transaction: a read-only call would otherwise roll the note back, and
+            # write it again on every call.
+            db.session.commit()
         g.api_token = token
         g.api_user = token.user
         return view(*args, **kwargs)

@@ -91,8 +91,7 @@ def _optional_caller() -> User | Response | None:
     token = get_api_token(bearer_value(), now=now)
     if token is None:
         return problem(401, "unauthorized")
-    touch_api_token(token, now=now)
-    if token.last_used_at == now:
+    if touch_api_token(token, now=now):
         # The boundary keeps the once-a-minute note of use (a read otherwise commits nothing).
         db.session.commit()
     return token.user

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -116,23 +116,25 @@ def insert_booking(
     """Write the booking `decide` has just allowed, with its first history step; the caller holds
     the resource's lock (placing, and promoting from the waitlist, share this)."""
     status = initial_status(resource, decision)
-    booking = Booking(
-        resource_id=resource.id,
-        resource=resource,  # known already: reading the booking back loads nothing
-        user_id=user.id,
-        on_behalf_of_id=placement.on_behalf_of.id if placement.on_behalf_of is not None else None,
-        start=placement.start,
-        end=placement.end,
-        quantity=placement.quantity,
-        status=status.value,
-        purpose=placement.purpose.strip()[:300],
-        sole=resource.capacity == 1,
-        created_at=now,
-        updated_at=now,
-    )
-    db.session.add(booking)
-    db.session.add(BookingEvent(booking=booking, at=now, actor_id=user.id, to_status=status.value, reason=reason))
-    db.session.flush()  # one flush: the unit of work writes the booking, then its history step
+    values = {
+        "resource_id": resource.id,
+        "user_id": user.id,
+        "on_behalf_of_id": placement.on_behalf_of.id if placement.on_behalf_of is not None else None,
+        "start": placement.start,
+        "end": placement.end,
+        "quantity": placement.quantity,
+        "status": status.value,
+        "purpose": placement.purpose.strip()[:300],
+        "sole": resource.capacity == 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    # Two INSERTs, each giving back what it wrote, rather than a unit-of-work flush: this is the
+    # hot path of every booking, and the lock has already moved the resource's revision.
+    booking = db.session.scalars(insert(Booking).values(values).returning(Booking)).one()
+    set_committed_value(booking, "resource", resource)  # known already: reading it loads nothing
+    event = {"booking_id": booking.id, "at": now, "actor_id": user.id, "to_status": status.value, "reason": reason}
+    db.session.execute(insert(BookingEvent).values(event))
     return booking
 
 

@@ -70,7 +70,7 @@ class Resource(db.Model):
     cancel_before_minutes: Mapped[int] = mapped_column(Integer, default=60)
 
     # Tokens for text search (app.domain.search), kept by the service on every save.
-    search_tokens: Mapped[str] = mapped_column(Text, default="")
+    search_tokens: Mapped[str] = mapped_column(Text, default="", deferred=True)  # read by SQL, not by pages
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Counts every change to what its availability is made of (itself, its windows, closures,

@@ -133,3 +133,20 @@ def test_unknown_api_path_is_a_404_problem(client):
 def test_wrong_method_is_a_405_problem(client):
     response = client.put("/api/v1/me")
     assert response.status_code == 405 and response.get_json()["code"] == "method_not_allowed"
+
+
+def test_a_read_only_call_keeps_the_note_of_the_tokens_use_and_writes_it_once_a_minute(client):
+    from tests.when import count_statements
+
+    user = make_user(phone="13800000002")
+    raw, token = issue_api_token(user, now=utcnow(), ttl=timedelta(days=1))
+    db.session.commit()
+    assert client.get("/api/v1/me", headers=bearer(raw)).status_code == 200
+    db.session.refresh(token)
+    first_use = token.last_used_at
+    assert first_use is not None  # committed, though the call only read
+    with count_statements() as statements:
+        client.get("/api/v1/me", headers=bearer(raw))
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE API_TOKENS")]
+    db.session.refresh(token)
+    assert token.last_used_at == first_use
