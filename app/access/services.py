@@ -26,6 +26,7 @@ from app.domain.windows import AccessWindow, Audience
 from app.domain.windows_templates import TEMPLATES
 from app.extensions import db
 from app.organisations.models import Membership, Organisation, Registration
+from app.organisations.services import note_manages_any
 from app.workdays.services import calendar_between
 
 # Rule changes are recorded on the resource's own trail, beside its other changes.
@@ -290,21 +291,24 @@ def requester_for(user: User | None, *, acting_for: Organisation | None = None) 
     resident: set[int] = set()
     party: set[int] = set()
     member_of: set[int] = set()
-    # One statement for both (every booking and every signed-in week asks): the acknowledged
-    # residences, then the memberships (party_member NULL marks those).
-    residences = select(Registration.community_id, Registration.party_member).where(
+    manages_any = False
+    # One statement for both (every booking and every signed-in page asks): the acknowledged
+    # residences (with no role), then the memberships (with theirs).
+    residences = select(Registration.community_id, Registration.party_member, null()).where(
         Registration.user_id == user.id,
         Registration.kind == RegistrationKind.RESIDENT.value,
         Registration.status == ACKNOWLEDGED,
     )
-    memberships = select(Membership.organisation_id, null()).where(Membership.user_id == user.id)
-    for org_id, party_member in db.session.execute(union_all(residences, memberships)):
-        if party_member is None:
+    memberships = select(Membership.organisation_id, null(), Membership.role).where(Membership.user_id == user.id)
+    for org_id, party_member, role in db.session.execute(union_all(residences, memberships)):
+        if role is not None:
             member_of.add(org_id)
+            manages_any = manages_any or role == Role.MANAGER.value
             continue
         resident.add(org_id)
         if party_member:
             party.add(org_id)
+    note_manages_any(user, manages_any)  # the menu asks next: it need not look again
     if acting_for is None:
         return Requester(user.id, frozenset(resident), frozenset(party), frozenset(member_of))
     may_act = acting_for.id in member_of and acting_for.kind == OrgKind.UNIT.value and acting_for.active

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from blinker import Namespace
-from sqlalchemy import or_, select
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.domain.errors import DomainError
@@ -185,8 +186,30 @@ def list_managed_organisations(user: User) -> list[Organisation]:
     )
 
 
+_MANAGES_ANY = "linli.manages_any"
+
+
+def note_manages_any(user: User, manages: bool) -> None:
+    """Remember for this request's session what a read of the user's memberships has just shown
+    (any flush forgets it: see forget_noted)."""
+    db.session().info[_MANAGES_ANY] = (user.id, manages)
+
+
+def forget_noted(session: Session, _context: object) -> None:
+    session.info.pop(_MANAGES_ANY, None)
+
+
+# Once per process: every session forgets what it noted when it writes anything.
+if not event.contains(Session, "after_flush", forget_noted):
+    event.listen(Session, "after_flush", forget_noted)
+
+
 def manages_any_organisation(user: User) -> bool:
-    """Whether the user manages some organisation (one indexed look-up: every page's menu asks)."""
+    """Whether the user manages some organisation (every page's menu asks): what this request has
+    already read, else one indexed look-up."""
+    noted = db.session().info.get(_MANAGES_ANY)
+    if noted is not None and noted[0] == user.id:
+        return bool(noted[1])
     return bool(
         db.session.scalar(
             select(Membership.id).where(Membership.user_id == user.id, Membership.role == Role.MANAGER.value).limit(1)
