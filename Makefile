@@ -25,11 +25,13 @@ $(STAMP)-dev: requirements.txt requirements-dev.txt $(STAMP)-run
 translations: $(STAMP)-run
 	@$(BIN)/pybabel compile -d app/translations
 
-## run: install, bring the database up to date, load the demo city and serve on http://127.0.0.1:5000
+## run: install, bring the database up to date, load the demo city, serve on http://127.0.0.1:5000 with the scheduler
 run: $(STAMP)-run translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
-	@echo "Linli is at http://127.0.0.1:5000 (Ctrl-C stops it)"
+	@echo "Linli is at http://127.0.0.1:5000, its scheduler beside it (Ctrl-C stops both)"
+	@$(BIN)/flask scheduler run & scheduler=$$!; \
+	trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # axe-core (npm) for the accessibility checks in the browser tests; skipped, with the reason, without npm.

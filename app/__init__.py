@@ -74,8 +74,11 @@ def _register_blueprints(app: Flask, csrf: Any) -> None:
     from app.api import bp as api_bp
     from app.bookings import bp as bookings_bp
     from app.directory import bp as directory_bp
+    from app.feeds import bp as feeds_bp
     from app.main import bp as main_bp
+    from app.notifications import bp as notifications_bp
     from app.organisations import bp as organisations_bp
+    from app.scheduler import bp as scheduler_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -84,6 +87,9 @@ def _register_blueprints(app: Flask, csrf: Any) -> None:
     app.register_blueprint(access_bp)
     app.register_blueprint(bookings_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(scheduler_bp)
+    app.register_blueprint(feeds_bp)
     # The API authenticates by bearer token only, never by cookie, so a forged
     # cross-site form cannot act through it.
     csrf.exempt(api_bp)

@@ -147,3 +147,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(workdays_cli)
     app.cli.add_command(bookings_cli)
+
+    from app.scheduler.cli import scheduler_cli
+
+    app.cli.add_command(scheduler_cli)

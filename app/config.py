@@ -54,6 +54,21 @@ class Config:
     SIGNIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
     API_TOKEN_TTL = timedelta(days=30)
 
+    # The scheduler process (`flask scheduler run`): its zone for daily jobs, how often a
+    # standby tries to take over (and the leader checks it still leads), and, for tests and
+    # demos, one short period for every interval job instead of the job table's own.
+    SCHEDULER_TIMEZONE = "Asia/Shanghai"
+    SCHEDULER_STANDBY_SECONDS = 15.0
+    SCHEDULER_TICK_SECONDS: float | None = None
+    SCHEDULER_JOBS: str | None = None  # comma-separated job ids to run (default: all)
+    # Email: smtp://user:password@host:587 (STARTTLS when the server offers it), smtps:// for
+    # TLS from the start; unset, nothing is emailed (the in-app inbox still is).
+    SMTP_URL: str | None = None
+    SMTP_FROM = "Linli <noreply@linli.invalid>"
+    SMTP_TIMEOUT = 30.0
+    OUTBOX_MAX_ATTEMPTS = 8
+    OUTBOX_BACKOFF_SECONDS = 60
+
 
 class DevelopmentConfig(Config):
     pass
@@ -96,6 +111,12 @@ def environment_settings(environ: os._Environ[str] | dict[str, str] = os.environ
     for key in ("SIGNIN_LIMIT_PER_ACCOUNT", "SIGNIN_LIMIT_PER_ADDRESS"):
         if environ.get(key):
             settings[key] = environ[key]
+    for key in ("SCHEDULER_TIMEZONE", "SCHEDULER_JOBS", "SMTP_URL", "SMTP_FROM"):
+        if environ.get(key):
+            settings[key] = environ[key]
+    for key in ("SCHEDULER_STANDBY_SECONDS", "SCHEDULER_TICK_SECONDS", "SMTP_TIMEOUT"):
+        if environ.get(key):
+            settings[key] = float(environ[key])
     return settings
 
 

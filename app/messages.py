@@ -92,12 +92,20 @@ MESSAGES = {
     "checkin_not_required": _l("This place does not ask for check-in."),
     "checkin_not_open": _l("Check-in opens 15 minutes before the start. Try again then."),
     "checkin_closed": _l("The time to check in is over."),
+    "approval_expired": _l("Nobody decided on it before it started, so it expired and its place was freed."),
     "not_checkable": _l("Only a confirmed booking can be checked in."),
     "idempotency_key_reused": _l("This Idempotency-Key was already used for a different request."),
     "invalid_idempotency_key": _l("The Idempotency-Key is too long."),
     "invalid_recurrence": _l("Repeat daily or weekly, ending on a date or after a number of times."),
     "too_many_occurrences": _l("A series can have at most 366 bookings."),
     "not_in_series": _l("This booking is not part of a series."),
+    # Registrations (双报到) and service items (双领办).
+    "registration_not_pending": _l("This registration is no longer waiting for a decision."),
+    "not_withdrawable": _l("This registration has already ended."),
+    "decline_reason_required": _l("Give a reason for declining: the registrant is shown it."),
+    "nothing_chosen": _l("Choose at least one registration."),
+    "already_claimed": _l("You have already claimed this item."),
+    "not_claimable": _l("This item is no longer open for claims."),
 }
 
 

@@ -27,6 +27,10 @@ PUBLIC, USER, ADMIN, TOKEN = "public", "signed-in user", "admin", "bearer token"
 MANAGER = "manager of the owner"
 # A booking's routes: its booker, the managers of its unit and of its resource's owner, admins; others get 404.
 BOOKING = "who may see the booking"
+# Secret calendar feeds: the token in the URL is the key; an unknown or revoked one is 404, whoever asks.
+FEED = "secret feed token"
+# A registration's pages: the person registered, its unit's managers, its community's managers, admins; others 403.
+REGISTRATION = "who may see the registration"
 
 # endpoint -> who may use it. A new route must be added here (a test fails otherwise).
 ACCESS = {
@@ -48,6 +52,8 @@ ACCESS = {
     "admin.calendar": ADMIN,
     "admin.calendar_day": ADMIN,
     "admin.calendar_import": ADMIN,
+    "scheduler.health": ADMIN,
+    "notifications.preferences": USER,
     "organisations.index": ADMIN,
     "organisations.create": ADMIN,
     "organisations.show": ADMIN,
@@ -57,6 +63,18 @@ ACCESS = {
     "organisations.register": ADMIN,
     "organisations.registrations": ADMIN,
     "organisations.decide": ADMIN,
+    "organisations.my_registrations": USER,
+    "organisations.join": USER,
+    "organisations.apply_unit": USER,
+    "organisations.receipt": REGISTRATION,
+    "organisations.withdraw": REGISTRATION,
+    "organisations.roster": MANAGER,
+    "organisations.roster_acknowledge": MANAGER,
+    "organisations.roster_decline": MANAGER,
+    "organisations.roster_export": MANAGER,
+    "organisations.roster_import": MANAGER,
+    "organisations.registration_qr": PUBLIC,
+    "organisations.registration_poster": PUBLIC,
     "directory.index": PUBLIC,
     "directory.show": PUBLIC,
     "directory.mine": USER,
@@ -116,6 +134,16 @@ ACCESS = {
     "api.create_token": PUBLIC,
     "api.delete_token": TOKEN,
     "api.me": TOKEN,
+    "api.my_feeds": TOKEN,
+    "feeds.resource_feed": PUBLIC,
+    "feeds.secret_feed": FEED,
+    "feeds.settings": USER,
+    "feeds.regenerate": USER,
+    "api.create_registration": TOKEN,
+    "api.registrations": TOKEN,
+    "api.acknowledge": TOKEN,
+    "api.decline": TOKEN,
+    "api.withdraw": TOKEN,
     "api.openapi": PUBLIC,
 }
 
@@ -133,6 +161,7 @@ ARGUMENTS = {
     "booking_id": 1,
     "series_id": 1,
     "entry_id": 1,
+    "token": "A" * 43,
 }
 ENDPOINT_ARGUMENTS = {("admin.user", "code"): "plain"}
 # Directory routes take a resource code: the community T-S-01's parking lot.
@@ -184,7 +213,8 @@ def _call(client, method: str, url: str, **kwargs):
 
 def test_anonymous_visitors_are_sent_to_sign_in_from_every_user_and_admin_route(app: Flask, client):
     _setup_city(app)
-    for endpoint, method, url in routes(app, USER) + routes(app, ADMIN) + routes(app, MANAGER) + routes(app, BOOKING):
+    every = routes(app, USER) + routes(app, ADMIN) + routes(app, MANAGER) + routes(app, BOOKING)
+    for endpoint, method, url in every + routes(app, REGISTRATION):
         response = _call(client, method, url)
         assert response.status_code == 302, (endpoint, method, response.status_code)
         assert "/accounts/sign-in" in response.headers["Location"], (endpoint, method)
@@ -211,6 +241,22 @@ def test_managers_reach_the_pages_of_their_resources(app: Flask, client, auth):
     _setup_city(app)
     auth.sign_in("13800000004", PASSWORD)
     for endpoint, method, url in routes(app, MANAGER):
+        if method == "GET":
+            assert client.get(url).status_code == 200, endpoint
+
+
+def test_users_who_may_not_see_a_registration_are_refused_every_registration_route(app: Flask, client, auth):
+    _setup_city(app)  # registration 1: the town's unit with T-S-01
+    auth.sign_in("13800000005", PASSWORD)
+    for endpoint, method, url in routes(app, REGISTRATION):
+        response = _call(client, method, url)
+        assert response.status_code == 403, (endpoint, method, response.status_code)
+
+
+def test_the_communitys_managers_reach_the_pages_of_its_registrations(app: Flask, client, auth):
+    _setup_city(app)
+    auth.sign_in("13800000004", PASSWORD)
+    for endpoint, method, url in routes(app, REGISTRATION):
         if method == "GET":
             assert client.get(url).status_code == 200, endpoint
 
@@ -267,3 +313,9 @@ def test_every_token_route_refuses_requests_without_a_valid_token(app: Flask, cl
             response = client.open(url, method=method, headers=headers)
             assert response.status_code == 401, (endpoint, method)
             assert response.mimetype == "application/problem+json"
+
+
+def test_every_secret_feed_route_answers_not_found_for_an_unknown_token(app: Flask, client):
+    _setup_city(app)
+    for endpoint, method, url in routes(app, FEED):
+        assert _call(client, method, url).status_code == 404, (endpoint, method)

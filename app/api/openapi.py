@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.api.openapi_members import MEMBER_PATHS, MEMBER_SCHEMAS
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -90,6 +92,10 @@ SCHEMAS: dict[str, Any] = {
                     "poster": {"type": "string", "format": "uri"},
                     "qr": {"type": "string", "format": "uri"},
                 },
+            },
+            "feeds": {
+                "type": "object",
+                "properties": {"ical": {"type": "string", "format": "uri", "description": "Public availability feed."}},
             },
             "updated_at": {"type": "string", "format": "date-time"},
         },
@@ -310,6 +316,10 @@ SCHEMAS: dict[str, Any] = {
             "reason": {"type": ["string", "null"]},
             "created_at": {"type": "string", "format": "date-time"},
             "decided_at": {"type": ["string", "null"], "format": "date-time"},
+            "transferred_from": {
+                "type": ["integer", "null"],
+                "description": "A residence moved from another community: the registration it replaced.",
+            },
         },
     },
     "Me": {
@@ -363,6 +373,36 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "The signed-in user, their organisations and registrations",
             "responses": {"200": _json("The user.", _ref("Me")), "401": _problem("No valid token.")},
+        }
+    },
+    "/me/feeds": {
+        "get": {
+            "summary": "The caller's secret iCal feed URLs: personal, and of each organisation they manage",
+            "description": "Each URL holds a secret token (made on first use); anyone with it can read the feed. "
+            "A new one is made on the account's calendar feeds page, and the old URL then answers 404.",
+            "responses": {
+                "200": _json(
+                    "The feed URLs.",
+                    {
+                        "type": "object",
+                        "required": ["personal", "organisations"],
+                        "properties": {
+                            "personal": {"type": "string", "format": "uri"},
+                            "organisations": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "org": {"type": "string"},
+                                        "url": {"type": "string", "format": "uri"},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                ),
+                "401": _problem("No valid token."),
+            },
         }
     },
     "/resources": {
@@ -706,7 +746,7 @@ def openapi_document() -> dict[str, Any]:
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **MEMBER_SCHEMAS},
         },
-        "paths": PATHS,
+        "paths": {**PATHS, **MEMBER_PATHS},
     }

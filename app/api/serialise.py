@@ -40,6 +40,7 @@ def registration_json(registration: Registration) -> dict[str, Any]:
         "reason": registration.reason or None,
         "created_at": rfc3339(registration.created_at),
         "decided_at": rfc3339(registration.decided_at),
+        "transferred_from": registration.transferred_from_id,
     }
 
 
@@ -121,6 +122,8 @@ def resource_json(
             "poster": external_url("directory.poster", code=resource.code),
             "qr": external_url("directory.qr_svg", code=resource.code),
         },
+        # The public availability feed (iCalendar); the secret personal feeds are GET /me/feeds.
+        "feeds": {"ical": external_url("feeds.resource_feed", code=resource.code)},
         "updated_at": rfc3339(resource.updated_at, zone),
     }
 

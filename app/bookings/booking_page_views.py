@@ -20,12 +20,12 @@ from app.bookings.booking_words import (
     moment,
     status_view,
 )
+from app.bookings.calendar_file import booking_calendar_file
 from app.bookings.console import get_booking, list_history, manages_booking, may_decide, may_see_booking
 from app.bookings.console_forms import ApproveForm, CancelForm, RejectForm
 from app.bookings.models import Booking
 from app.bookings.placing import cancel_booking, decide_pending
 from app.db import transaction, utcnow
-from app.domain.booking_ics import BookingEntry, render_booking_ics
 from app.domain.bookings import BookingStatus
 from app.domain.errors import DomainError
 from app.extensions import db
@@ -221,28 +221,7 @@ def booking_url(booking: Booking) -> str:
 def booking_ics(booking_id: int) -> Response:
     """The booking as one calendar event, for the phone's calendar."""
     booking = visible_booking(booking_id)
-    resource = booking.resource
-    changes = sum(1 for event in list_history(booking) if event.from_status is not None)
-    details = [booking_quantity(booking), str(status_view(booking.status).word)]
-    if booking.on_behalf_of is not None:
-        details.append(_("For %(unit)s", unit=booking.on_behalf_of.name))
-    if booking.purpose:
-        details.append(booking.purpose)
-    url = booking_url(booking)
-    details.append(url)
-    entry = BookingEntry(
-        uid=f"booking-{booking.id}@linli",
-        start=booking.start,
-        end=booking.end,
-        stamp=booking.updated_at or booking.created_at,
-        summary=resource.name,
-        status=booking.status,
-        sequence=changes,
-        location=resource.address or resource.name,
-        description="\n".join(details),
-        url=url,
-    )
-    response = make_response(render_booking_ics(entry))
+    response = make_response(booking_calendar_file(booking, booking_url(booking)))
     response.mimetype = "text/calendar"
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'inline; filename="booking-{booking.id}.ics"'

@@ -105,12 +105,23 @@ NOTICE_SENTENCES = {
     "booking_cancelled": _l("Your booking of %(resource)s on %(when)s was cancelled by its managers."),
     "waitlist_promoted": _l("A place came free: you now have a booking of %(resource)s on %(when)s."),
     "booking_no_show": _l("Your booking of %(resource)s on %(when)s was marked as not used."),
+    "booking_expired": _l("Your booking of %(resource)s on %(when)s expired: nobody approved it before it started."),
+    "booking_reminder": _l("Reminder: you have booked %(resource)s on %(when)s."),
+}
+# Notices about no booking; `reason` holds their one value.
+OTHER_NOTICES = {
+    "calendar_missing": _l(
+        "The official workday calendar has no data from %(value)s on, within the next 60 days: "
+        "import the official arrangement of holidays and make-up workdays."
+    ),
 }
 
 
 def notice_sentence(notification: Notification) -> str:
     """What a notification says, in a sentence."""
     booking = notification.booking
+    if notification.kind in OTHER_NOTICES:
+        return str(OTHER_NOTICES[notification.kind]) % {"value": notification.reason}
     if booking is None:
         return _("A notice about one of your bookings.")
     values = {"resource": booking.resource.name, "when": booking_when(booking)}

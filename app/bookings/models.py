@@ -71,6 +71,8 @@ class Booking(db.Model):
         Index("ix_bookings_user", "user_id", "start"),
         Index("ix_bookings_on_behalf_of", "on_behalf_of_id", "start"),
         Index("ix_bookings_series", "series_id", "start"),
+        # The scheduler's sweeps (reminders, expiry, completion, no-shows) read by status and time.
+        Index("ix_bookings_status_start", "status", "start"),
         # The database's own guard for resources of capacity 1 (a court, a room): two holding
         # bookings of one resource never overlap, whatever the application does. PostgreSQL only.
         ExcludeConstraint(

@@ -27,6 +27,7 @@ from app.domain.bookings import HOLDING, BookingStatus
 from app.domain.errors import DomainError
 from app.domain.rules import Decision, Request, check_booking
 from app.extensions import db
+from app.notifications.models import queue_email
 from app.organisations.models import Organisation
 
 
@@ -107,7 +108,16 @@ def place_booking(user: User, placement: Placement, *, now: datetime) -> Booking
     decision = decide(resource, user, placement, now)
     if not decision.allowed:
         raise BookingRefusedError(decision)
-    return insert_booking(resource, user, placement, decision, now=now)
+    booking = insert_booking(resource, user, placement, decision, now=now)
+    if booking.status == BookingStatus.CONFIRMED.value:
+        # The booker's confirmation with the calendar file, by email where it is configured; no
+        # in-app notice goes with it: they are looking at the answer. (A pending request is
+        # followed by the approval's or rejection's notice instead.)
+        key = f"booking_confirmed:{booking.id}"
+        queue_email(
+            db.session.connection(), key=key, kind="booking_confirmed", user_id=user.id, at=now, booking_id=booking.id
+        )
+    return booking
 
 
 def insert_booking(

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from werkzeug.wrappers import Response
 
 from app.accounts.services import set_locale
-from app.db import transaction
+from app.db import transaction, utcnow
 from app.extensions import db
 from app.main import bp
 from app.main.forms import LanguageForm
@@ -39,4 +39,16 @@ def healthz() -> tuple[Response, int]:
     except Exception:  # noqa: BLE001 - any failure means the database does not answer
         db.session.rollback()
         return jsonify(status="error", database="unavailable"), 503
-    return jsonify(status="ok", database="ok"), 200
+    # The scheduler's health is reported, not judged: the web app answers whether or not it runs.
+    return jsonify(status="ok", database="ok", scheduler=_scheduler_health()), 200
+
+
+def _scheduler_health() -> dict[str, object]:
+    from app.scheduler.health import scheduler_health
+
+    try:
+        report = scheduler_health(now=utcnow()).as_json()
+    except Exception:  # noqa: BLE001 - e.g. its tables not migrated yet: the app itself is healthy
+        report = {"status": "unknown"}
+    db.session.rollback()
+    return report

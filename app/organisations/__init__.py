@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
-from app.organisations import views  # noqa: E402,F401
+from app.organisations import registration_views, views  # noqa: E402,F401

@@ -126,9 +126,12 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A residence moved from another community (moving house): the registration it replaced.
+    transferred_from_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id", ondelete="SET NULL"))
 
     community: Mapped[Organisation] = relationship(foreign_keys=[community_id])
     unit: Mapped[Organisation | None] = relationship(foreign_keys=[unit_id])
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     work_unit: Mapped[Organisation | None] = relationship(foreign_keys=[work_unit_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    transferred_from: Mapped[Registration | None] = relationship(remote_side=[id], foreign_keys=[transferred_from_id])

@@ -1,0 +1,1 @@
+"""Reports: the nightly usage snapshots of each resource."""
