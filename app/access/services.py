@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import null, or_, select, union_all
+from sqlalchemy import literal, null, or_, select, union_all
 
 from app.access.models import Closure, Window
 from app.accounts.models import User
@@ -284,41 +284,53 @@ def rules_for_many(resources: Sequence[Resource], first_day: date, last_day: dat
 # --- requesters --------------------------------------------------------------
 
 
+_RESIDENCE, _MEMBERSHIP, _UNIT_REGISTRATION = 0, 1, 2
+
+
 def requester_for(user: User | None, *, acting_for: Organisation | None = None) -> Requester:
-    """The requester's standing as ids, in a few queries; `acting_for` is a unit booked for."""
+    """The requester's standing as ids, in one query; `acting_for` is a unit booked for."""
     if user is None or not user.is_authenticated:
         return Requester(user_id=None)
     resident: set[int] = set()
     party: set[int] = set()
     member_of: set[int] = set()
+    registered_with: set[int] = set()
     manages_any = False
-    # One statement for both (every booking and every signed-in page asks): the acknowledged
-    # residences (with no role), then the memberships (with theirs).
-    residences = select(Registration.community_id, Registration.party_member, null()).where(
-        Registration.user_id == user.id,
-        Registration.kind == RegistrationKind.RESIDENT.value,
-        Registration.status == ACKNOWLEDGED,
-    )
-    memberships = select(Membership.organisation_id, null(), Membership.role).where(Membership.user_id == user.id)
-    for org_id, party_member, role in db.session.execute(union_all(residences, memberships)):
-        if role is not None:
+    # One statement for all of it (every booking and every signed-in page asks), each part marked:
+    # the acknowledged residences, the memberships with their roles, and the communities the unit
+    # acted for is acknowledged by.
+    parts = [
+        select(literal(_RESIDENCE), Registration.community_id, Registration.party_member, null()).where(
+            Registration.user_id == user.id,
+            Registration.kind == RegistrationKind.RESIDENT.value,
+            Registration.status == ACKNOWLEDGED,
+        ),
+        select(literal(_MEMBERSHIP), Membership.organisation_id, null(), Membership.role).where(
+            Membership.user_id == user.id
+        ),
+    ]
+    if acting_for is not None:
+        parts.append(
+            select(literal(_UNIT_REGISTRATION), Registration.community_id, null(), null()).where(
+                Registration.unit_id == acting_for.id,
+                Registration.kind == RegistrationKind.UNIT.value,
+                Registration.status == ACKNOWLEDGED,
+            )
+        )
+    for part, org_id, party_member, role in db.session.execute(union_all(*parts)):
+        if part == _MEMBERSHIP:
             member_of.add(org_id)
             manages_any = manages_any or role == Role.MANAGER.value
-            continue
-        resident.add(org_id)
-        if party_member:
-            party.add(org_id)
+        elif part == _RESIDENCE:
+            resident.add(org_id)
+            if party_member:
+                party.add(org_id)
+        else:
+            registered_with.add(org_id)
     note_manages_any(user, manages_any)  # the menu asks next: it need not look again
     if acting_for is None:
         return Requester(user.id, frozenset(resident), frozenset(party), frozenset(member_of))
     may_act = acting_for.id in member_of and acting_for.kind == OrgKind.UNIT.value and acting_for.active
-    registered_with = db.session.scalars(
-        select(Registration.community_id).where(
-            Registration.unit_id == acting_for.id,
-            Registration.kind == RegistrationKind.UNIT.value,
-            Registration.status == ACKNOWLEDGED,
-        )
-    )
     return Requester(
         user.id,
         frozenset(resident),
