@@ -299,7 +299,7 @@ def wrk(port: int, path: str, clients: int, cookie: str | None) -> tuple[float, 
     return rate, ms("50%"), ms("99%"), errors
 
 
-def measure_week(engine: str, url: str, city: City, runs: int, workdir: Path) -> list[Figures]:
+def measure_week(engine: str, url: str, city: City, runs: int, workdir: Path, workers: int = 2) -> list[Figures]:
     orgs = {o.id: o for o in city.organisations}
     lot = next(r for r in city.resources if r.code == city.busy_resource_code)
     owner = lot.owner_id
@@ -312,7 +312,7 @@ def measure_week(engine: str, url: str, city: City, runs: int, workdir: Path) ->
     path = f"/bookings/resources/{lot.code}/week?start={tomorrow}"
     use_wrk = shutil.which("wrk") is not None
     results = []
-    with gunicorn(url, workdir / f"gunicorn-{engine}.log") as port:
+    with gunicorn(url, workdir / f"gunicorn-{engine}.log", workers=workers) as port:
         for label, cookie in (("anonymous", None), ("unit staff", sign_in(port, phone))):
             acting = f"&on_behalf_of={orgs[member.organisation_id].code}" if cookie else ""
             client = "wrk" if use_wrk else "Python threads"
@@ -349,7 +349,7 @@ def run_engine(
                 bind.dispose()
         results = [free]
         if not args.no_http:
-            results += measure_week(engine, url, city, args.runs, workdir)
+            results += measure_week(engine, url, city, args.runs, workdir, args.workers)
         for figures in results:
             say(figures.row())
         return results
@@ -378,6 +378,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=2018)
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL server for the throwaway database")
     parser.add_argument("--no-http", action="store_true", help="skip the week page through gunicorn")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (the README shows 4)")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")

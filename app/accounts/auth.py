@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required
 
 from app.accounts.models import User
-from app.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,7 +29,10 @@ def init_login(app: Flask, login_manager: LoginManager) -> None:
         ident, _, version = user_id.partition(".")
         if not ident.isdigit() or not version.isdigit():
             return None
-        user = db.session.get(User, int(ident))
+        # The menu's unread count comes in the same statement (every signed-in page shows both).
+        from app.bookings.console import load_user_noting_unread
+
+        user = load_user_noting_unread(int(ident))
         if user is None or user.session_version != int(version) or not user.active:
             return None
         return user

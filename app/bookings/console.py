@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import g
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -176,6 +177,21 @@ def count_unread(user: User, *, cap: int = BADGE_CAP + 1) -> int:
         .subquery()
     )
     return db.session.scalar(select(func.count()).select_from(capped)) or 0
+
+
+def load_user_noting_unread(user_id: int) -> User | None:
+    """The signed-in user, with their unread count for the menu in the same statement (every page
+    asks for both): the count is kept for this request (flask.g, where the menu reads it)."""
+    unread = (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+    row = db.session.execute(select(User, unread).where(User.id == user_id)).first()
+    if row is None:
+        return None
+    g.linli_inbox_unread = min(int(row[1] or 0), BADGE_CAP + 1)
+    return row[0]
 
 
 def list_notifications(user: User, *, page: int = 1, per_page: int = 30) -> Page[Notification]:

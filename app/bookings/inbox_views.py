@@ -49,6 +49,7 @@ def inbox() -> Response:
         # Marked before the page is drawn, so the menu's count already leaves them out.
         with transaction(db.session):
             mark_read(user, unread, now=utcnow())
+        g.pop("linli_inbox_unread", None)  # counted with the user, before these were read
     response = make_response(render_template("bookings/inbox.html", notices=notices, page=page))
     response.headers["Cache-Control"] = "private, no-store"
     return response
