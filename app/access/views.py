@@ -382,14 +382,20 @@ def org_closures(org_code: str) -> str | Response:
     )
 
 
-@bp.route("/closures/<int:closure_id>/delete", methods=["POST"])
-@login_required
-def remove_closure(closure_id: int) -> Response:
+def managed_closure_or_abort(closure_id: int) -> Closure:
+    """The closure, for those who may manage it: 404 when there is none, 403 for anyone else."""
     closure = get_closure(closure_id)
     if closure is None:
         abort(404)
     if not can_manage_closure(current_user, closure):
         abort(403)
+    return closure
+
+
+@bp.route("/closures/<int:closure_id>/delete", methods=["POST"])
+@login_required
+def remove_closure(closure_id: int) -> Response:
+    closure = managed_closure_or_abort(closure_id)
     if closure.resource is not None:
         back = url_for("access.closures", code=closure.resource.code)
     else:

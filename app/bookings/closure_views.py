@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import abort, render_template
+from flask import render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from app.access.services import can_manage_closure, get_closure
+from app.access.views import managed_closure_or_abort
 from app.access.wording import describe_span, unit_words
 from app.bookings import bp
 from app.bookings.affected import count_affected_bookings, list_affected_bookings
@@ -30,11 +30,7 @@ SHOWN = 500
 @bp.route("/closures/<int:closure_id>")
 @login_required
 def closure_impact(closure_id: int) -> str:
-    closure = get_closure(closure_id)
-    if closure is None:
-        abort(404)
-    if not can_manage_closure(current_user, closure):
-        abort(403)
+    closure = managed_closure_or_abort(closure_id)
     bookings = list_affected_bookings(closure, limit=SHOWN)
     rows = []
     for booking in bookings:

@@ -14,7 +14,8 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from app.access.services import can_manage_closure, get_closure
+from app.access.services import get_closure
+from app.access.views import managed_closure_or_abort
 from app.bookings import bp
 from app.bookings.booking_words import (
     HOLDING_VALUES,
@@ -246,11 +247,7 @@ def approvals() -> Response:
 @login_required
 def cancel_affected(closure_id: int) -> Response:
     """Cancel every booking still holding a place in the closure, telling each booker the reason."""
-    closure = get_closure(closure_id)
-    if closure is None:
-        abort(404)
-    if not can_manage_closure(current_user, closure):
-        abort(403)
+    managed_closure_or_abort(closure_id)  # 404 or 403 before anything is read from the form
     back = url_for("bookings.closure_impact", closure_id=closure_id)
     form = CancelAffectedForm()
     if not form.validate_on_submit():
