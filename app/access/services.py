@@ -6,11 +6,12 @@ Flush, never commit.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import literal, null, or_, select, union_all
+from sqlalchemy import Select, and_, literal, null, or_, select, union_all
 
 from app.access.models import Closure, Window
 from app.accounts.models import User
@@ -287,59 +288,139 @@ def rules_for_many(resources: Sequence[Resource], first_day: date, last_day: dat
 _RESIDENCE, _MEMBERSHIP, _UNIT_REGISTRATION = 0, 1, 2
 
 
+@dataclass(frozen=True)
+class UnitChoice:
+    """A unit the user may book for, as a picker shows it."""
+
+    id: int
+    code: str
+    name: str
+
+
+@dataclass
+class _Standing:
+    resident: set[int] = field(default_factory=set)
+    party: set[int] = field(default_factory=set)
+    member_of: set[int] = field(default_factory=set)
+    registered_with: set[int] = field(default_factory=set)
+    units: list[UnitChoice] = field(default_factory=list)
+    manages_any: bool = False
+
+
+def _residences_and_memberships(user: User, *, with_units: bool) -> list[Select[Any]]:
+    """The acknowledged residences and the memberships with their roles, as parts of one UNION ALL.
+
+    With `with_units`, a membership row also says whether its organisation is an active unit, and its code and name.
+    """
+    residences = select(
+        literal(_RESIDENCE), Registration.community_id, Registration.party_member, null(), null(), null()
+    ).where(
+        Registration.user_id == user.id,
+        Registration.kind == RegistrationKind.RESIDENT.value,
+        Registration.status == ACKNOWLEDGED,
+    )
+    if not with_units:
+        memberships = select(
+            literal(_MEMBERSHIP), Membership.organisation_id, null(), Membership.role, null(), null()
+        ).where(Membership.user_id == user.id)
+    else:
+        is_unit = and_(Organisation.kind == OrgKind.UNIT.value, Organisation.active.is_(True))
+        memberships = (
+            select(
+                literal(_MEMBERSHIP),
+                Membership.organisation_id,
+                is_unit,
+                Membership.role,
+                Organisation.code,
+                Organisation.name,
+            )
+            .join(Organisation, Organisation.id == Membership.organisation_id)
+            .where(Membership.user_id == user.id)
+        )
+    return [residences, memberships]
+
+
+def _unit_registrations(unit_id: Any) -> Select[Any]:
+    return select(literal(_UNIT_REGISTRATION), Registration.community_id, null(), null(), null(), null()).where(
+        Registration.unit_id == unit_id,
+        Registration.kind == RegistrationKind.UNIT.value,
+        Registration.status == ACKNOWLEDGED,
+    )
+
+
+def _read_standing(user: User, parts: list[Select[Any]]) -> _Standing:
+    found = _Standing()
+    for part, org_id, flag, role, code, name in db.session.execute(union_all(*parts)):
+        if part == _MEMBERSHIP:
+            found.member_of.add(org_id)
+            found.manages_any = found.manages_any or role == Role.MANAGER.value
+            if flag:
+                found.units.append(UnitChoice(org_id, code, name))
+        elif part == _RESIDENCE:
+            found.resident.add(org_id)
+            if flag:
+                found.party.add(org_id)
+        else:
+            found.registered_with.add(org_id)
+    note_manages_any(user, found.manages_any)  # the menu asks next: it need not look again
+    found.units.sort(key=lambda u: u.code)
+    return found
+
+
 def requester_for(user: User | None, *, acting_for: Organisation | None = None) -> Requester:
     """The requester's standing as ids, in one query; `acting_for` is a unit booked for."""
     if user is None or not user.is_authenticated:
         return Requester(user_id=None)
-    resident: set[int] = set()
-    party: set[int] = set()
-    member_of: set[int] = set()
-    registered_with: set[int] = set()
-    manages_any = False
     # One statement for all of it (every booking and every signed-in page asks), each part marked:
     # the acknowledged residences, the memberships with their roles, and the communities the unit
     # acted for is acknowledged by.
-    parts = [
-        select(literal(_RESIDENCE), Registration.community_id, Registration.party_member, null()).where(
-            Registration.user_id == user.id,
-            Registration.kind == RegistrationKind.RESIDENT.value,
-            Registration.status == ACKNOWLEDGED,
-        ),
-        select(literal(_MEMBERSHIP), Membership.organisation_id, null(), Membership.role).where(
-            Membership.user_id == user.id
-        ),
-    ]
+    parts = _residences_and_memberships(user, with_units=False)
     if acting_for is not None:
-        parts.append(
-            select(literal(_UNIT_REGISTRATION), Registration.community_id, null(), null()).where(
-                Registration.unit_id == acting_for.id,
-                Registration.kind == RegistrationKind.UNIT.value,
-                Registration.status == ACKNOWLEDGED,
-            )
-        )
-    for part, org_id, party_member, role in db.session.execute(union_all(*parts)):
-        if part == _MEMBERSHIP:
-            member_of.add(org_id)
-            manages_any = manages_any or role == Role.MANAGER.value
-        elif part == _RESIDENCE:
-            resident.add(org_id)
-            if party_member:
-                party.add(org_id)
-        else:
-            registered_with.add(org_id)
-    note_manages_any(user, manages_any)  # the menu asks next: it need not look again
+        parts.append(_unit_registrations(acting_for.id))
+    found = _read_standing(user, parts)
+    plain = Requester(user.id, frozenset(found.resident), frozenset(found.party), frozenset(found.member_of))
     if acting_for is None:
-        return Requester(user.id, frozenset(resident), frozenset(party), frozenset(member_of))
-    may_act = acting_for.id in member_of and acting_for.kind == OrgKind.UNIT.value and acting_for.active
-    return Requester(
-        user.id,
-        frozenset(resident),
-        frozenset(party),
-        frozenset(member_of),
+        return plain
+    may_act = acting_for.id in found.member_of and acting_for.kind == OrgKind.UNIT.value and acting_for.active
+    return replace(
+        plain,
         acting_for=acting_for.id,
-        acting_for_registered_with=frozenset(registered_with),
+        acting_for_registered_with=frozenset(found.registered_with),
         may_act=may_act,
     )
+
+
+def requester_with_units(
+    user: User, *, acting_code: str | None
+) -> tuple[Requester, list[UnitChoice], UnitChoice | None]:
+    """The requester's standing, the units they may book for, and the one acted for (by code) when it is
+    one of them: one statement, where a page showing a unit picker would otherwise make two or three.
+
+    A code that is none of the user's units gives no unit acted for: the caller decides what that means.
+    """
+    parts = _residences_and_memberships(user, with_units=True)
+    if acting_code:
+        # The unit's communities only when it is one the user may book for, so nothing is read for others.
+        mine = (
+            select(Organisation.id)
+            .join(Membership, Membership.organisation_id == Organisation.id)
+            .where(
+                Membership.user_id == user.id,
+                Organisation.code == acting_code,
+                Organisation.kind == OrgKind.UNIT.value,
+                Organisation.active.is_(True),
+            )
+            .scalar_subquery()
+        )
+        parts.append(_unit_registrations(mine))
+    found = _read_standing(user, parts)
+    acting = next((u for u in found.units if u.code == acting_code), None) if acting_code else None
+    requester = Requester(user.id, frozenset(found.resident), frozenset(found.party), frozenset(found.member_of))
+    if acting is not None:
+        requester = replace(
+            requester, acting_for=acting.id, acting_for_registered_with=frozenset(found.registered_with)
+        )
+    return requester, found.units, acting
 
 
 def resource_communities(resources: Sequence[Resource]) -> dict[int, frozenset[int]]:

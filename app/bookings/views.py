@@ -17,7 +17,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
-from app.access.services import requester_for
+from app.access.services import UnitChoice, requester_for, requester_with_units
 from app.bookings import bp
 from app.bookings.availability import (
     NOT_FOR_YOU,
@@ -267,17 +267,6 @@ def _user() -> object | None:
     return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
 
 
-def _acting_for(code: str, units: list[Organisation]) -> Organisation | None:
-    """The unit asked for: one of the user's, or any organisation (bookings for it are then forbidden)."""
-    for unit in units:
-        if unit.code == code:
-            return unit
-    found = get_organisation(code)
-    if found is None:
-        abort(404)
-    return found
-
-
 def _private(response: Response) -> Response:
     # What a page shows depends on who asks and on the minute: never share it, always revalidate.
     response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
@@ -297,15 +286,18 @@ def week(code: str) -> Response:
     if abs(first_day - today) > FURTHEST_WEEK:
         first_day = today
     user = _user()
-    units: list[Organisation] = []
-    acting = None
-    if user is not None and request.args.get("on_behalf_of"):
-        units = list_units_user_may_act_for(current_user)
-        acting = _acting_for(request.args["on_behalf_of"], units)
-    requester = requester_for(user, acting_for=acting)  # type: ignore[arg-type]
-    if acting is None and requester.member_of:
-        # Only members of some organisation can act for a unit: others need no list of units.
-        units = list_units_user_may_act_for(current_user)
+    units: list[UnitChoice] = []
+    acting: UnitChoice | Organisation | None = None
+    requester = requester_for(None)
+    if user is not None:
+        asked = request.args.get("on_behalf_of") or None
+        requester, units, acting = requester_with_units(user, acting_code=asked)  # type: ignore[arg-type]
+        if asked and acting is None:
+            # Not one of the user's units: shown as such, and booking for it is forbidden.
+            acting = get_organisation(asked)
+            if acting is None:
+                abort(404)
+            requester = requester_for(user, acting_for=acting)  # type: ignore[arg-type]
     key = week_key(resource.id, resource.revision, first_day, now, str(get_locale()), requester)
     book_link = None
     if user is not None:
