@@ -74,11 +74,17 @@ def _register_blueprints(app: Flask, csrf: Any) -> None:
     from app.api import bp as api_bp
     from app.bookings import bp as bookings_bp
     from app.directory import bp as directory_bp
+    from app.evaluations import bp as evaluations_bp
     from app.feeds import bp as feeds_bp
     from app.main import bp as main_bp
     from app.notifications import bp as notifications_bp
     from app.organisations import bp as organisations_bp
+    from app.pairing import bp as pairing_bp
+    from app.ratings import bp as ratings_bp
+    from app.reports import bp as reports_bp
     from app.scheduler import bp as scheduler_bp
+    from app.service_items import bp as service_items_bp
+    from app.volunteers import bp as volunteers_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -90,6 +96,12 @@ def _register_blueprints(app: Flask, csrf: Any) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(scheduler_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(pairing_bp)
+    app.register_blueprint(service_items_bp)
+    app.register_blueprint(ratings_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(evaluations_bp)
+    app.register_blueprint(volunteers_bp)
     # The API authenticates by bearer token only, never by cookie, so a forged
     # cross-site form cannot act through it.
     csrf.exempt(api_bp)

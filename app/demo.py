@@ -337,4 +337,183 @@ def load_demo(*, now: datetime) -> ImportReport:
     created, updated = seed_from_package(now=now)
     report.created["workday calendar"] += created
     report.updated["workday calendar"] += updated
+    add_demo_service_items(report, now=now)
+    add_demo_pairing(report, now=now)
     return report
+
+
+# --- service items (双领办) -----------------------------------------------------------------
+
+# Days after the Monday of the week the demo is loaded (9 to 13: always ahead), as the closure is dated.
+DEMO_SERVICE_ITEMS: list[dict[str, Any]] = [
+    {
+        "org": "LZ-DB-01",
+        "kind": "need",
+        "title": "为辖区独居老人代买药品、代缴水电费",
+        "description": "每周两次，上门了解老人所需，代买药品、代缴水电气费，做好登记。",
+        "place": "东坝社区党群服务中心",
+        "day": 9,
+        "start": "09:00",
+        "end": "11:30",
+        "places": 3,
+        # The school (registered with 东坝社区) has claimed it, through its manager 李四.
+        "claimed_by": ("demo-unit-manager", "U-GYYZ"),
+    },
+    {
+        "org": "LZ-DB-01",
+        "kind": "activity_day",
+        "title": "主题党日：嘉陵江滨河步道清洁",
+        "description": "在职党员和居民一起清理滨河步道垃圾，活动结束后集中学习。",
+        "place": "东坝街道滨河路",
+        "day": 12,
+        "start": "14:30",
+        "end": "17:00",
+        "places": 30,
+    },
+    {
+        "org": "U-GYYZ",
+        "kind": "support",
+        "title": "开放化学实验室，为社区青少年开设科普课",
+        "description": "学校化学教研组在周六上午为报到社区的青少年开设两节科普实验课。",
+        "place": "广元市第一中学实验楼",
+        "day": 12,
+        "start": "09:00",
+        "end": "11:00",
+        "places": 2,
+    },
+    {
+        "org": "U-GYGD",
+        "kind": "support",
+        "title": "上门检查老旧小区楼道电路",
+        "description": "供电公司党员服务队为报到社区的老旧小区检查楼道线路、更换老化开关。",
+        "place": "电厂社区",
+        "day": 10,
+        "start": "09:30",
+        "end": "12:00",
+        "places": 1,
+    },
+]
+
+
+def add_demo_service_items(report: ImportReport, *, now: datetime) -> None:
+    """Publish the demo's service items of this week (a second load in the week finds them by their
+    organisation, title and start, and adds nothing)."""
+    from sqlalchemy import select
+
+    from app.accounts.models import User
+    from app.extensions import db
+    from app.organisations.services import get_organisation
+    from app.service_items.models import ServiceItem
+    from app.service_items.services import ItemFields, claim_item, publish_item
+
+    admin = db.session.scalar(select(User).where(User.code == "demo-admin"))
+    today = now.astimezone(DEMO_ZONE).date()
+    monday = today - timedelta(days=today.weekday())
+    for spec in DEMO_SERVICE_ITEMS:
+        org = get_organisation(spec["org"])
+        day = monday + timedelta(days=spec["day"])
+        start = datetime.combine(day, time.fromisoformat(spec["start"]), tzinfo=DEMO_ZONE)
+        found = db.session.scalar(
+            select(ServiceItem.id).where(
+                ServiceItem.org_id == org.id, ServiceItem.title == spec["title"], ServiceItem.start == start
+            )
+        )
+        if found is not None:
+            report.count("service items", "unchanged")
+            continue
+        fields = ItemFields(
+            title=spec["title"],
+            description=spec["description"],
+            place=spec["place"],
+            kind=spec["kind"],
+            start=start,
+            end=datetime.combine(day, time.fromisoformat(spec["end"]), tzinfo=DEMO_ZONE),
+            places=spec["places"],
+        )
+        item = publish_item(org, fields, by=admin, now=now)
+        report.count("service items", "created")
+        if "claimed_by" in spec:
+            user_code, unit_code = spec["claimed_by"]
+            claimant = db.session.scalar(select(User).where(User.code == user_code))
+            claim_item(item.id, claimant, on_behalf_of=get_organisation(unit_code), now=now)
+
+
+# --- pairing (双结对) ---------------------------------------------------------------------------
+
+# The school and 东坝社区 sign this year's co-building agreement; (what, responsible side, person, month-day,
+# progress once signed).
+DEMO_AGREEMENT_ITEMS: list[tuple[str, str, str, str, str]] = [
+    ("社区公共停车场工作日8:30–17:30向学校教职工免费开放", "community", "赵六", "03-31", "done"),
+    ("学校体育场、篮球场在非教学时段向社区居民免费开放", "unit", "体育组 王老师", "06-30", "in_progress"),
+    ("联合开展“小手拉大手”文明实践活动，每季度一次", "both", "", "09-30", "planned"),
+    ("学校在职党员到社区报到，每人每年认领两项志愿服务", "unit", "李四", "12-31", "planned"),
+]
+
+
+def add_demo_pairing(report: ImportReport, *, now: datetime) -> None:
+    """This year's signed agreement between 广元市第一中学 and 东坝社区, through the services as its two managers
+    would make it, and 李四 on the community's committee; a second load finds them and adds nothing."""
+    from sqlalchemy import select
+
+    from app.accounts.models import User
+    from app.domain.pairing import Side
+    from app.extensions import db
+    from app.organisations.services import get_organisation
+    from app.pairing.appointments import appoint
+    from app.pairing.models import Agreement, CrossAppointment
+    from app.pairing.services import add_item, draft_agreement, record_progress, sign_agreement
+
+    year = now.astimezone(DEMO_ZONE).year
+    unit, community = get_organisation("U-GYYZ"), get_organisation("LZ-DB-01")
+    unit_manager = db.session.scalar(select(User).where(User.code == "demo-unit-manager"))
+    community_manager = db.session.scalar(select(User).where(User.code == "demo-community-manager"))
+    found = db.session.scalar(
+        select(Agreement.id).where(
+            Agreement.unit_id == unit.id, Agreement.community_id == community.id, Agreement.year == year
+        )
+    )
+    if found is not None:
+        report.count("pairing agreements", "unchanged")
+    else:
+        agreement = draft_agreement(
+            community,
+            unit,
+            year=year,
+            title=f"{year}年度共建协议",
+            body="双方本着资源共享、优势互补、共驻共建的原则，围绕场地开放、志愿服务和文明实践开展共建。",
+            by=community_manager,
+            now=now,
+        )
+        for what, responsible, person, day, _progress in DEMO_AGREEMENT_ITEMS:
+            due_on = date.fromisoformat(f"{year}-{day}")
+            add_item(
+                agreement, what=what, responsible=responsible, person=person, due_on=due_on, by=unit_manager, now=now
+            )
+        sign_agreement(agreement, Side.UNIT, by=unit_manager, now=now)
+        sign_agreement(agreement, Side.COMMUNITY, by=community_manager, now=now)
+        for item, spec in zip(agreement.items, DEMO_AGREEMENT_ITEMS, strict=True):
+            if spec[4] != "planned":
+                record_progress(item, status=spec[4], note="", by=community_manager, now=now)
+        report.count("pairing agreements", "created")
+
+    serving = db.session.scalar(
+        select(CrossAppointment.id).where(
+            CrossAppointment.person_id == unit_manager.id,
+            CrossAppointment.to_org_id == community.id,
+            CrossAppointment.status == "active",
+        )
+    )
+    if serving is not None:
+        report.count("committee members", "unchanged")
+    else:
+        appoint(
+            community,
+            unit,
+            unit_manager,
+            role_title="社区党委兼职委员",
+            term_start=date(year, 1, 1),
+            term_end=date(year + 2, 12, 31),
+            by=community_manager,
+            now=now,
+        )
+        report.count("committee members", "created")

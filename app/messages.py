@@ -106,6 +106,83 @@ MESSAGES = {
     "nothing_chosen": _l("Choose at least one registration."),
     "already_claimed": _l("You have already claimed this item."),
     "not_claimable": _l("This item is no longer open for claims."),
+    "title_required": _l("Enter a title: what is needed or offered."),
+    "places_out_of_range": _l("Enter how many people or claims it takes: a whole number from 1 to 1000."),
+    "invalid_claimant": _l(
+        "This item cannot be claimed for that: units and residents claim a community's needs, communities claim "
+        "a unit's support items, and people sign up for activity days themselves."
+    ),
+    "not_registered": _l(
+        "Only those registered (and acknowledged) with the item's community or unit may claim it: "
+        "register first, then claim."
+    ),
+    "claim_not_withdrawable": _l("This claim is completed or already withdrawn."),
+    "not_completable": _l("This claim cannot be recorded as completed: it is completed already, or withdrawn."),
+    "invalid_hours": _l("Give the hours as a number above 0 and at most 1000, in tenths at most (e.g. 2.5)."),
+    "note_required": _l("Write a note: what was done."),
+    "item_not_movable": _l("The item cannot be changed that way: a cancelled item stays cancelled."),
+    # Pairing (双结对): co-building agreements, cross-appointed committee members, help pairs.
+    "unit_not_registered": _l(
+        "The unit is not registered with this community (acknowledged): it registers first (双报到), then pairs."
+    ),
+    "agreement_exists": _l(
+        "These two already have an agreement for this year. Open it, or end it before drafting a new version."
+    ),
+    "agreement_title_required": _l("Enter a title for the agreement."),
+    "invalid_year": _l("Enter a year between 2000 and 2100."),
+    "not_editable": _l("Only a draft can be changed: once signed, the content is frozen."),
+    "already_signed": _l("This side has already signed this agreement."),
+    "no_items": _l("Add at least one item before signing: the agreement says who does what by when."),
+    "invalid_transition": _l("This change is not possible in the agreement's (or item's) present state."),
+    "not_signed": _l("Progress is recorded once both sides have signed the agreement."),
+    "what_required": _l("Say what is to be done."),
+    "invalid_responsible": _l("Choose the unit, the community or both sides."),
+    "due_required": _l("Enter the date it is due."),
+    "due_outside_year": _l("The due date must fall in the agreement's year."),
+    "role_required": _l("Enter the role on the committee, e.g. 兼职委员."),
+    "term_required": _l("Enter the first and the last day of the term."),
+    "not_a_member": _l("This person does not belong to that organisation (as a member or a registered resident)."),
+    "already_appointed": _l("This person already serves on this committee."),
+    "already_ended": _l("This has already ended."),
+    "not_a_party_member": _l(
+        "Choose a party member registered with this community, or someone from a unit registered with it."
+    ),
+    "not_a_resident": _l("This person is not a registered (acknowledged) resident of this community."),
+    "same_person": _l("A party member cannot be paired with themselves."),
+    "already_paired": _l("These two are already paired."),
+    # Ratings after use.
+    "not_completed": _l("You can rate a booking once it is completed, after you have used the place."),
+    "already_rated": _l("You have already rated this booking; you can change your rating instead."),
+    "edit_window_closed": _l("A rating can be changed for 7 days after it is given; this one no longer can."),
+    "invalid_score": _l("Choose a score from 1 to 5."),
+    "hide_reason_required": _l("Give a reason for hiding it: the reason is kept with the rating."),
+    # Evaluation rounds (双评价).
+    "round_locked": _l("This evaluation round is locked: its deadline has passed or it was closed. Nothing changes."),
+    "round_not_open": _l("This evaluation round is not open yet."),
+    "round_not_draft": _l("An open round cannot be changed: its evaluations are scored against it. Close it instead."),
+    "round_exists": _l("There is already a round for this year that covers one of these kinds of evaluation."),
+    "round_title_required": _l("Enter a title for the round."),
+    "kinds_required": _l("Choose at least one kind of evaluation."),
+    "deadline_in_past": _l("The deadline must be in the future."),
+    "dimensions_required": _l("Give at least one dimension with its name and weight."),
+    "too_many_dimensions": _l("A round can have at most 10 dimensions."),
+    "dimension_label_required": _l("Give the dimension a name (in Chinese or English)."),
+    "invalid_weight": _l("Give the weight as a number above 0 (e.g. 20 or 0.2); weights are scaled to add up to 100%."),
+    "kind_not_in_round": _l("This round does not include this kind of evaluation."),
+    "evaluation_not_registered": _l(
+        "You can evaluate only a unit, community or member that is registered (and acknowledged) with your "
+        "organisation, or that your organisation is registered with."
+    ),
+    "score_required": _l("Choose a score from 1 to 5."),
+    "score_out_of_range": _l("The score must be a whole number from 1 to 5."),
+    "invalid_scores": _l("The scores do not match the round's dimensions. Reload the page and try again."),
+    "not_registered_member": _l("This person is not a registered member of the community."),
+    "already_selected": _l("This member is already selected for that year."),
+    "not_selected": _l("This member is not selected for that year."),
+    # The figures and pictures page's period.
+    "period_incomplete": _l("Give both the first and the last day, or leave both empty."),
+    "last_before_first": _l("The last day must not be before the first."),
+    "period_too_long": _l("Choose a period of at most 366 days."),
 }
 
 

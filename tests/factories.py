@@ -214,3 +214,140 @@ def make_bearer(user: User) -> dict[str, str]:
     raw, _ = issue_api_token(user, now=utcnow(), ttl=timedelta(days=1))
     db.session.commit()
     return {"Authorization": f"Bearer {raw}"}
+
+
+def make_service_item(
+    org: Organisation, *, title: str = "为独居老人代买药品", kind: str | None = None, places: int = 2, **fields: Any
+) -> Any:
+    """A service item row written directly (no rules checked): `org`'s usual kind, open, from tomorrow for
+    two hours, unless `fields` say otherwise (start=, end=, status=, place=, description=)."""
+    from datetime import timedelta
+
+    from app.service_items.models import ServiceItem
+
+    fields.setdefault("start", utcnow().replace(microsecond=0) + timedelta(days=1))
+    fields.setdefault("end", fields["start"] + timedelta(hours=2))
+    fields.setdefault("status", "open")
+    kind = kind or ("need" if org.kind == "community" else "support")
+    item = ServiceItem(org=org, kind=kind, title=title, places=places, **fields)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def make_service_claim(item: Any, user: User, *, on_behalf_of: Organisation | None = None, **fields: Any) -> Any:
+    """A claim row written directly (no rules checked), `claimed` unless `status=` says otherwise."""
+    from app.service_items.models import ServiceClaim
+
+    fields.setdefault("status", "claimed")
+    claim = ServiceClaim(item=item, user=user, on_behalf_of=on_behalf_of, **fields)
+    db.session.add(claim)
+    db.session.commit()
+    return claim
+
+
+def make_agreement(
+    unit: Organisation,
+    community: Organisation,
+    *,
+    year: int = 2026,
+    title: str = "2026年度共建协议",
+    items: int = 1,
+    status: str = "draft",
+    signers: tuple[User | None, User | None] = (None, None),
+) -> Any:
+    """A co-building agreement row written directly (no rules checked) with `items` planned items due in
+    its year. `status="signed"` signs it for both sides (by `signers`, unit's then community's) and numbers
+    it; `"proposed"` signs it for the unit only."""
+    from datetime import date
+
+    from app.domain.pairing import agreement_number
+    from app.pairing.models import Agreement, AgreementItem
+
+    now = utcnow()
+    # Written as a draft first: a signed one carries a number made of its id.
+    agreement = Agreement(unit=unit, community=community, year=year, title=title, body="", status="draft")
+    for n in range(items):
+        agreement.items.append(
+            AgreementItem(what=f"共建事项{n + 1}", responsible="both", due_on=date(year, 6, 1 + n), status="planned")
+        )
+    if status in ("proposed", "signed", "ended"):
+        agreement.unit_signed_by, agreement.unit_signed_at = signers[0], now
+    if status in ("signed", "ended"):
+        agreement.community_signed_by, agreement.community_signed_at = signers[1], now
+    db.session.add(agreement)
+    db.session.flush()
+    if status in ("signed", "ended"):
+        agreement.number = agreement_number(year, agreement.id)
+    agreement.status = status
+    db.session.commit()
+    return agreement
+
+
+def make_completed_booking(resource: Resource, user: User, *, days_ago: int = 1, **fields: Any) -> Any:
+    """A booking that was used and completed `days_ago` days ago (written directly, as make_booking)."""
+    from datetime import timedelta
+
+    start = utcnow().replace(microsecond=0) - timedelta(days=days_ago, hours=2)
+    return make_booking(resource, user, start, start + timedelta(hours=1), **{"status": "completed", **fields})
+
+
+def make_rating(booking: Any, scores: tuple[int, int, int] = (5, 4, 4), comment: str = "", now: Any = None) -> Any:
+    """The booker's rating of a completed booking, through the service (the resource's counters move),
+    given `now` (default: this moment)."""
+    from app.domain.ratings import DIMENSIONS
+    from app.ratings.services import rate_booking
+
+    scored = dict(zip(DIMENSIONS, scores, strict=True))
+    rating = rate_booking(booking, booking.user, scores=scored, comment=comment, now=now or utcnow())
+    db.session.commit()
+    return rating
+
+
+def make_evaluation_round(
+    *,
+    year: int | None = None,
+    kinds: tuple[str, ...] = ("community_unit", "unit_community", "community_member"),
+    deadline: Any = None,
+    status: str = "open",
+    title: str = "年度双评价",
+    admin: User | None = None,
+) -> Any:
+    """An evaluation round with the article's dimensions, through the services: a draft, opened unless
+    `status="draft"` (the deadline defaults to 30 days ahead; the year to this one in Beijing)."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from app.domain.evaluations import DEFAULT_DIMENSIONS
+    from app.evaluations.services import create_round, open_round
+
+    now = utcnow()
+    admin = admin or make_admin()
+    evaluation_round = create_round(
+        year=year or now.astimezone(ZoneInfo("Asia/Shanghai")).year,
+        title=title,
+        kinds=list(kinds),
+        dimensions=DEFAULT_DIMENSIONS,
+        deadline=deadline or now + timedelta(days=30),
+        actor=admin,
+        now=now,
+    )
+    if status == "open":
+        open_round(evaluation_round, actor=admin, now=now)
+    db.session.commit()
+    return evaluation_round
+
+
+def give_evaluation(
+    evaluation_round: Any, kind: str, evaluator: Organisation, subject: Any, score: int, *, by: User
+) -> Any:
+    """`by` (a manager of `evaluator`) gives `subject` the same score on every dimension, through the service."""
+    from app.domain.evaluations import EvaluationKind
+    from app.evaluations.services import submit_evaluation
+
+    scores = {d.key: score for d in evaluation_round.dimension_list}
+    evaluation = submit_evaluation(
+        evaluation_round, EvaluationKind(kind), evaluator, subject, scores, "", actor=by, now=utcnow()
+    )
+    db.session.commit()
+    return evaluation

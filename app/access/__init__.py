@@ -30,4 +30,4 @@ def _add_sections(state: BlueprintSetupState) -> None:
 bp.record_once(_add_sections)
 
 # Routes register on the blueprint when their modules load.
-from app.access import views  # noqa: E402,F401
+from app.access import closure_import_views, views  # noqa: E402,F401

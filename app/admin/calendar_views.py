@@ -64,7 +64,10 @@ FILE_MESSAGES = {
 }
 PROBLEM_MESSAGES = {
     "missing_column": _l("the column %(value)s is missing"),
-    "recurring_event": _l("the event “%(value)s” repeats: list each holiday's days instead"),
+    "invalid_rule": _l("the repeat rule (RRULE) “%(value)s” cannot be read"),
+    "too_many_occurrences": _l("the event “%(value)s” repeats too many times to import"),
+    "too_complex": _l("the repeating event “%(value)s” and those after it take too long to work out: split the file"),
+    "unknown_timezone": _l("the time zone “%(value)s” is not known (use a name such as Asia/Shanghai)"),
     "missing_start": _l("the event “%(value)s” has no start date (DTSTART)"),
     "timed_event": _l("the event “%(value)s” has a time of day: holidays must be all-day events"),
     "invalid_date": _l("“%(value)s” is not a date (use YYYY-MM-DD)"),
@@ -211,10 +214,14 @@ def _import_page(
     return render_template("admin/calendar_import.html", form=form, problems=problems or [], refusal=refusal), status
 
 
-def read_holiday_file(filename: str, data: bytes) -> list[ParsedDay]:
-    """The days of an uploaded .ics or .csv file; raises HolidayFileError."""
+def read_holiday_file(filename: str, data: bytes, *, today: date | None = None) -> list[ParsedDay]:
+    """The days of an uploaded .ics or .csv file; raises HolidayFileError.
+
+    An endless repeating event in an .ics file is expanded over the years the file otherwise covers, else over
+    `today`'s year and the next.
+    """
     if filename.lower().endswith(".ics") or data.lstrip(b"\xef\xbb\xbf \r\n\t").upper().startswith(b"BEGIN:VCALENDAR"):
-        return parse_holiday_ics(data)
+        return parse_holiday_ics(data, today=today)
     return parse_holiday_csv(decode_text(data))
 
 
@@ -247,7 +254,7 @@ def calendar_import() -> Any:
     upload = form.file.data
     filename = upload.filename or "calendar"
     try:
-        days = read_holiday_file(filename, upload.read())
+        days = read_holiday_file(filename, upload.read(), today=_today())
     except HolidayFileError as error:
         form.file.errors = [file_message(error.code)]
         return _import_page(form, problems=[problem_message(p) for p in error.problems], status=400)

@@ -4,4 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from app.api import bookings, feeds, members, views, waitlist  # noqa: E402,F401
+from app.api import (  # noqa: E402,F401
+    bookings,
+    feeds,
+    members,
+    ratings,
+    service_items,
+    views,
+    waitlist,
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.api.openapi_members import MEMBER_PATHS, MEMBER_SCHEMAS
+from app.api.openapi_ratings import RATING_PATHS, RATING_SCHEMAS
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -98,6 +99,7 @@ SCHEMAS: dict[str, Any] = {
                 "properties": {"ical": {"type": "string", "format": "uri", "description": "Public availability feed."}},
             },
             "updated_at": {"type": "string", "format": "date-time"},
+            "rating": _ref("RatingSummary"),
         },
     },
     "Window": {
@@ -746,7 +748,7 @@ def openapi_document() -> dict[str, Any]:
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {**SCHEMAS, **MEMBER_SCHEMAS},
+            "schemas": {**SCHEMAS, **MEMBER_SCHEMAS, **RATING_SCHEMAS},
         },
-        "paths": {**PATHS, **MEMBER_PATHS},
+        "paths": {**PATHS, **MEMBER_PATHS, **RATING_PATHS},
     }

@@ -11,6 +11,7 @@ from app.access.models import clock, days_value
 from app.accounts.models import User
 from app.bookings.models import Booking
 from app.directory.models import Resource
+from app.domain.ratings import DIMENSIONS, average
 from app.domain.rules import Slot
 from app.domain.windows import AccessWindow
 from app.organisations.models import Membership, Registration
@@ -125,7 +126,14 @@ def resource_json(
         # The public availability feed (iCalendar); the secret personal feeds are GET /me/feeds.
         "feeds": {"ical": external_url("feeds.resource_feed", code=resource.code)},
         "updated_at": rfc3339(resource.updated_at, zone),
+        # Its visible ratings, from the resource's own counters (no query): GET /resources/{code}/ratings lists them.
+        "rating": rating_summary_json(resource),
     }
+
+
+def rating_summary_json(resource: Resource) -> dict[str, Any]:
+    mean = average(resource.rating_total, resource.rating_count, per_rating=len(DIMENSIONS), places=2)
+    return {"average": float(mean) if mean is not None else None, "count": resource.rating_count}
 
 
 def slot_json(slot: Slot, zone: ZoneInfo) -> dict[str, Any]:

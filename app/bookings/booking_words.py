@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -107,14 +108,33 @@ NOTICE_SENTENCES = {
     "booking_no_show": _l("Your booking of %(resource)s on %(when)s was marked as not used."),
     "booking_expired": _l("Your booking of %(resource)s on %(when)s expired: nobody approved it before it started."),
     "booking_reminder": _l("Reminder: you have booked %(resource)s on %(when)s."),
+    "rating_invite": _l("How was %(resource)s on %(when)s? Rate it: it helps others choose."),
 }
+# Notices that lead somewhere other than the booking's page: the endpoint (it takes `booking_id`),
+# used when the feature that serves it is installed.
+NOTICE_ENDPOINTS = {"rating_invite": "ratings.rate"}
 # Notices about no booking; `reason` holds their one value.
 OTHER_NOTICES = {
     "calendar_missing": _l(
         "The official workday calendar has no data from %(value)s on, within the next 60 days: "
         "import the official arrangement of holidays and make-up workdays."
     ),
+    # Pairing (双结对): the value names the agreement, or the item and its agreement.
+    "agreement_to_sign": _l("The other side has signed the co-building agreement %(value)s: it awaits your signature."),
+    "agreement_signed": _l("Both sides have signed the co-building agreement %(value)s."),
+    "agreement_item_due": _l("A co-building item is due soon: %(value)s."),
+    "agreement_item_done": _l("A co-building item is done: %(value)s."),
+    # Service items (双领办): the value is the item's title.
+    "service_item_claimed": _l("“%(value)s”, published by your organisation, has a new claim."),
+    "service_item_completed": _l("Your claim of “%(value)s” is recorded as completed. Thank you."),
+    "service_item_cancelled": _l("“%(value)s” was cancelled by its publisher; your claim is withdrawn."),
 }
+
+
+def notice_endpoint(kind: str) -> str:
+    """Where a notice about a booking leads: its own page, or the form it invites to."""
+    endpoint = NOTICE_ENDPOINTS.get(kind)
+    return endpoint if endpoint is not None and endpoint in current_app.view_functions else "bookings.detail"
 
 
 def notice_sentence(notification: Notification) -> str:

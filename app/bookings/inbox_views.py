@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.bookings import bp
-from app.bookings.booking_words import moment, notice_sentence
+from app.bookings.booking_words import OTHER_NOTICES, moment, notice_endpoint, notice_sentence
 from app.bookings.console import BADGE_CAP, count_pending_approvals, count_unread, list_notifications, mark_read
 from app.db import transaction, utcnow
 from app.extensions import db
@@ -37,10 +37,11 @@ def inbox() -> Response:
     notices = [
         NoticeView(
             sentence=notice_sentence(n),
-            reason=n.reason,
+            # A notice about no booking says its one value in its sentence already.
+            reason="" if n.kind in OTHER_NOTICES else n.reason,
             when=moment(n.created_at, n.booking.resource.timezone if n.booking is not None else default_zone),
             new=n.read_at is None,
-            booking_url=url_for("bookings.detail", booking_id=n.booking_id) if n.booking_id is not None else None,
+            booking_url=url_for(notice_endpoint(n.kind), booking_id=n.booking_id) if n.booking_id is not None else None,
         )
         for n in page.items
     ]

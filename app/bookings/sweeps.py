@@ -22,6 +22,8 @@ from app.extensions import db
 
 # The history step's reason (a code with a message in app.messages).
 EXPIRED_REASON = "approval_expired"
+# The notice that asks a completed booking's booker to rate it (app.ratings serves the form).
+RATING_INVITE = "rating_invite"
 
 
 def _resources_with(condition: ColumnElement[bool]) -> list[int]:
@@ -69,7 +71,8 @@ def complete_finished(*, now: datetime) -> int:
     ones of places that do not ask for check-in (where they must check in, a confirmed booking that
     ended is the no-show sweep's). Nothing is given back: the time is over. Returns how many.
 
-    When ratings arrive (the evaluation module), completing a booking is where its booker is asked."""
+    Each booker is asked to rate what they used: an in-app notice linking to the rating form (its
+    email rides along, as every notice's does). A booking completes once, so it is asked once."""
     used = and_(
         Booking.end <= now,
         or_(
@@ -84,6 +87,7 @@ def complete_finished(*, now: datetime) -> int:
         finished = _locked_bookings(resource_id, used)
         for booking in finished:
             _move(booking, BookingStatus.COMPLETED, actor=None, reason="", now=now)
+            _notify_booker(booking, RATING_INVITE, "", now)
         db.session.flush()
         completed += len(finished)
     return completed

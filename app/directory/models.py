@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from app.accounts.models import User
 from app.db import UTCDateTime, utcnow
+from app.domain.ratings import DIMENSIONS, average
 from app.domain.resources import DEFAULT_TIMEZONE, Policy, ResourceKind
 from app.extensions import db
 from app.organisations.models import Organisation
@@ -41,6 +43,7 @@ class Resource(db.Model):
         CheckConstraint("checkin_grace_minutes >= 0", name="grace_not_negative"),
         CheckConstraint("cancel_before_minutes >= 0", name="cancel_before_not_negative"),
         CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="coordinates_together"),
+        CheckConstraint("rating_count >= 0 AND rating_total >= 0", name="rating_counters_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +82,11 @@ class Resource(db.Model):
     # Counts the changes to its rules alone (itself, its windows and closures, the calendar), not
     # its bookings: what is computed from the rules is kept while bookings come and go.
     rules_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Ratings after use (app.ratings keeps these in the rating's own transaction; hidden ones do not
+    # count), so lists show the average without a query per row: the overall average is
+    # rating_total / (3 * rating_count), rating_total being the sum of every visible rating's three scores.
+    rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     owner: Mapped[Organisation] = relationship()
     photos: Mapped[list[ResourcePhoto]] = relationship(
@@ -99,6 +107,11 @@ class Resource(db.Model):
             checkin_grace_minutes=self.checkin_grace_minutes,
             cancel_before_minutes=self.cancel_before_minutes,
         )
+
+    @property
+    def rating_average(self) -> Decimal | None:
+        """The overall average of its visible ratings, to one decimal (None before the first)."""
+        return average(self.rating_total, self.rating_count, per_rating=len(DIMENSIONS))
 
     def audit_view(self) -> dict[str, Any]:
         """The fields a manager changes, as shown in the audit trail."""

@@ -11,9 +11,9 @@ any other marks them holidays. Names are tidied so an import reads like the
 package's: markers are dropped ("国庆节假期" and "元旦（休）" become "国庆节" and
 "元旦"), and a make-up workday is named after its holiday with 调休 appended
 ("上班(补国庆节假期)" and "国庆节 补班" both become "国庆节调休"). Timed events
-and recurring ones are refused: an official arrangement is whole days, listed.
-
-The .ics file is read with icalendar.
+are refused: an official arrangement is whole days. Repeating events are
+expanded with recurring-ical-events, cancelled occurrences left out, and a
+Google-style X-WR-TIMEZONE is repaired first (app.domain.ics_uploads).
 """
 
 from __future__ import annotations
@@ -24,11 +24,21 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from icalendar import Calendar, Component, vBroken
+from icalendar import Component, vBroken
 
-from app.domain.errors import DomainError
+from app.domain.ics_uploads import (
+    CalendarFileError,
+    FileProblem,
+    Series,
+    SourceEvent,
+    broken_values,
+    expand,
+    group_events,
+    property_text,
+    read_events,
+)
 
 # The longest span one event may cover: the longest official holiday is 8 days;
 # a longer one is a mistake in the file (or a whole-year "event").
@@ -36,6 +46,9 @@ MAX_EVENT_DAYS = 31
 # A year has at most some 40 exceptions; a file may cover many years.
 MAX_DAYS = 5000
 NAME_MAX = 100
+# A repeating event with an end is expanded wholly, within these years; an endless one over this many years.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+ENDLESS_YEARS = 2
 
 WORKDAY_MARKERS = ("上班", "补班")
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "是", "上班", "班", "workday"})
@@ -60,62 +73,104 @@ class ParsedDay:
     name: str
 
 
-@dataclass(frozen=True)
-class FileProblem:
-    """One problem in a file: the line it is on (None: the file as a whole), a stable code, the value at fault."""
-
-    line: int | None
-    code: str
-    value: str = ""
-
-
-class HolidayFileError(DomainError):
+class HolidayFileError(CalendarFileError):
     """The file cannot be imported. `problems` lists each problem found (empty when the file as a whole is refused)."""
 
     code = "invalid_holiday_file"
 
-    def __init__(self, code: str | None = None, *, problems: Iterable[FileProblem] = (), detail: str = "") -> None:
-        super().__init__(code, field="file", detail=detail)
-        self.problems = tuple(problems)
+
+__all__ = [
+    "FileProblem",  # defined with the .ics reading both importers share; callers take it from here
+    "HolidayFileError",
+    "ParsedDay",
+    "decode_text",
+    "parse_csv_date",
+    "parse_holiday_csv",
+    "parse_holiday_ics",
+    "parse_workday",
+    "tidy_name",
+]
 
 
 # --- .ics --------------------------------------------------------------------
 
 
-def parse_holiday_ics(data: bytes) -> list[ParsedDay]:
-    """The days of a holiday-cn style calendar; raises HolidayFileError with every problem found."""
+def parse_holiday_ics(data: bytes, *, today: date | None = None) -> list[ParsedDay]:
+    """The days of a holiday-cn style calendar; raises HolidayFileError with every problem found.
+
+    A repeating event is expanded: wholly when its rules end (COUNT or UNTIL);
+    an endless one over the years the rest of the file covers, or, when it
+    covers none, over `today`'s year and the next (without `today`, from the
+    year the event starts), since importing a year replaces that year's import.
+    """
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise HolidayFileError("not_a_calendar") from None
-    if text.lstrip().upper().startswith("BEGIN:VCALENDAR") and "END:VCALENDAR" not in text.upper():
-        raise HolidayFileError("incomplete_calendar")
-    try:
-        calendar = Calendar.from_ical(text)
-    except (ValueError, IndexError, KeyError):
-        raise HolidayFileError("not_a_calendar") from None
-    if not isinstance(calendar, Calendar) or calendar.name != "VCALENDAR":
-        raise HolidayFileError("not_a_calendar")
-    events = [component for component in calendar.subcomponents if component.name == "VEVENT"]
-    # icalendar keeps no line numbers; events come in file order, so the n-th BEGIN:VEVENT is the n-th event.
-    lines = _event_lines(data)
-    problems: list[FileProblem] = []
+        events, problems = read_events(data)
+    except CalendarFileError as refused:
+        raise HolidayFileError(refused.code, problems=refused.problems) from None
+    singles, repeating = group_events(events)
     found: list[tuple[int, ParsedDay]] = []
-    for index, event in enumerate(events):
-        line = lines[index] if index < len(lines) else 0
-        days, event_problems = _event_days(event, line)
+    for event in singles:
+        line = event.line or 0
+        days, event_problems = _event_days(event.component, line)
         problems.extend(event_problems)
         found.extend((line, day) for day in days)
+    ending: list[Series] = []
+    endless: list[Series] = []
+    for series in repeating:
+        if series.master.cancelled:
+            continue
+        series_problems = [problem for event in series.events for problem in _series_event_problems(event)]
+        problems.extend(series_problems)
+        if not series_problems:
+            (endless if series.open_ended else ending).append(series)
+    if ending:
+        found.extend(_expanded_days(ending, (EARLIEST_YEAR, LATEST_YEAR), problems))
+    if endless:
+        covered = sorted({day.day.year for _line, day in found})
+        if covered:
+            years = (covered[0], covered[-1])
+        else:
+            first = today.year if today is not None else min(_start_year(series) for series in endless)
+            years = (first, first + ENDLESS_YEARS - 1)
+        found.extend(_expanded_days(endless, years, problems))
     return _finish(found, problems)
 
 
-def _event_lines(data: bytes) -> list[int]:
-    text = data.decode("utf-8-sig", errors="replace")
-    return [
-        number
-        for number, line in enumerate(re.split(r"\r\n|\n|\r", text), start=1)
-        if line.strip().upper() == "BEGIN:VEVENT"
-    ]
+def _series_event_problems(event: SourceEvent) -> list[FileProblem]:
+    """A repeating event, or a changed occurrence, must be whole days like any other (a cancelled one needs no days)."""
+    problems = broken_values(event)
+    if not (event.cancelled and event.changes_an_occurrence):
+        problems.extend(_event_days(event.component, event.line or 0)[1])
+    return problems
+
+
+def _start_year(series: Series) -> int:
+    start = getattr(series.master.component.get("DTSTART"), "dt", None)
+    return start.year if isinstance(start, date) else EARLIEST_YEAR
+
+
+def _expanded_days(
+    series: list[Series], years: tuple[int, int], problems: list[FileProblem]
+) -> list[tuple[int, ParsedDay]]:
+    """The days of the occurrences in the years (first and last included); adds the problems met to `problems`."""
+    start = datetime(years[0], 1, 1, tzinfo=UTC)
+    stop = datetime(years[1] + 1, 1, 1, tzinfo=UTC)
+    occurrences, expansion_problems = expand(series, start, stop)
+    problems.extend(expansion_problems)
+    found: list[tuple[int, ParsedDay]] = []
+    for occurrence in occurrences:
+        first, last = occurrence.start, occurrence.end
+        if isinstance(first, datetime) or isinstance(last, datetime):
+            continue  # every event was checked to be whole days: nothing else is a holiday
+        workday = any(marker in occurrence.summary for marker in WORKDAY_MARKERS)
+        name = tidy_name(occurrence.summary, workday=workday)
+        line = occurrence.line or 0
+        found.extend(
+            (line, ParsedDay(first + timedelta(days=n), workday, name))
+            for n in range((last - first).days)
+            if years[0] <= (first + timedelta(days=n)).year <= years[1]
+        )
+    return found
 
 
 def _whole_day(value: object) -> date | None:
@@ -131,37 +186,30 @@ def _is_broken(value: object) -> bool:
     return isinstance(value, vBroken)
 
 
-def _raw(value: object) -> str:
-    """The property's text as the file wrote it."""
-    raw = value.to_ical() if hasattr(value, "to_ical") else value
-    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-
-
 def _event_days(event: Component, line: int) -> tuple[list[ParsedDay], list[FileProblem]]:
+    """The days of one event (for a repeating one: of its first occurrence), or its problems."""
     summary = str(event.get("SUMMARY", "")).strip()
     label = summary or "VEVENT"
     if str(event.get("STATUS", "")).upper() == "CANCELLED":
         return [], []
-    if "RRULE" in event or "RDATE" in event:
-        return [], [FileProblem(line, "recurring_event", label)]
     if "DTSTART" not in event:
         return [], [FileProblem(line, "missing_start", label)]
     if _is_broken(event["DTSTART"]):
-        return [], [FileProblem(line, "invalid_date", _raw(event["DTSTART"]))]
+        return [], [FileProblem(line, "invalid_date", property_text(event["DTSTART"]))]
     start = _whole_day(event["DTSTART"])
     if start is None:
         return [], [FileProblem(line, "timed_event", label)]
     end: date | None
     if "DTEND" in event:
         if _is_broken(event["DTEND"]):
-            return [], [FileProblem(line, "invalid_date", _raw(event["DTEND"]))]
+            return [], [FileProblem(line, "invalid_date", property_text(event["DTEND"]))]
         end = _whole_day(event["DTEND"])
         if end is None:
             return [], [FileProblem(line, "timed_event", label)]
     elif "DURATION" in event:
         length = None if _is_broken(event["DURATION"]) else getattr(event["DURATION"], "dt", None)
         if not isinstance(length, timedelta) or length.seconds or length.microseconds:
-            return [], [FileProblem(line, "invalid_duration", _raw(event["DURATION"]))]
+            return [], [FileProblem(line, "invalid_duration", property_text(event["DURATION"]))]
         end = start + length
     else:
         end = start + timedelta(days=1)

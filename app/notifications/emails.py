@@ -29,6 +29,11 @@ SUBJECTS = {
     "booking_reminder": _l("Reminder: %(resource)s, %(when)s"),
     "calendar_missing": _l("The official workday calendar needs the coming year's arrangement"),
     "booking_confirmed": _l("Booked: %(resource)s, %(when)s"),
+    "agreement_to_sign": _l("A co-building agreement awaits your signature"),
+    "agreement_signed": _l("A co-building agreement is signed"),
+    "agreement_item_due": _l("A co-building item is due soon"),
+    "agreement_item_done": _l("A co-building item is done"),
+    "rating_invite": _l("How was it? Rate %(resource)s"),
 }
 # What the booker is told of their own booking as it is made (no in-app notice goes with it).
 OWN_BOOKING_SENTENCES = {

@@ -23,6 +23,7 @@ EMAIL_KINDS = {
     "booking_expired": _l("A booking of mine expires undecided"),
     "booking_no_show": _l("A booking of mine is marked as not used"),
     "booking_reminder": _l("Reminders before my bookings"),
+    "rating_invite": _l("A booking of mine is over: an invitation to rate the place"),
     "calendar_missing": _l("Administrators: the official workday calendar runs out"),
 }
 # How long before a booking its reminders may come (minutes), offered on the settings page.

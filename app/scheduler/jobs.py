@@ -53,6 +53,18 @@ def _calendar_check(now: datetime) -> str:
     return f"{warn_of_missing_calendar(now=now)} admins told"
 
 
+def _lock_evaluation_rounds(now: datetime) -> str:
+    from app.evaluations.services import lock_due_rounds
+
+    return f"{lock_due_rounds(now=now)} rounds locked"
+
+
+def _pairing_due(now: datetime) -> str:
+    from app.pairing.notices import remind_items_due
+
+    return f"{remind_items_due(now=now)} told"
+
+
 @dataclass(frozen=True)
 class Job:
     """One row of the table. `every` makes it an interval job; `cron` (APScheduler's cron fields, in the
@@ -86,6 +98,18 @@ JOBS: tuple[Job, ...] = (
     Job("complete_finished", _complete_finished, _l("Complete finished bookings"), every=timedelta(minutes=5)),
     Job(
         "usage_snapshot", _usage_snapshot, _l("Nightly usage snapshot of each resource"), cron={"hour": 1, "minute": 10}
+    ),
+    Job(
+        "lock_evaluation_rounds",
+        _lock_evaluation_rounds,
+        _l("Lock evaluation rounds at their deadline"),
+        every=timedelta(minutes=5),
+    ),
+    Job(
+        "pairing_due",
+        _pairing_due,
+        _l("Remind of co-building items coming due"),
+        cron={"hour": 8, "minute": 0},
     ),
     Job(
         "calendar_check",

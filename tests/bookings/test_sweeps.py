@@ -112,5 +112,8 @@ def test_used_bookings_complete_when_they_end(parking, staff, city):
     assert sweep(complete_finished, "10:30") == 0
     steps = db.session.scalars(select(BookingEvent).where(BookingEvent.to_status == "completed")).all()
     assert sorted((s.from_status, s.actor_id) for s in steps) == [("checked_in", None), ("confirmed", None)]
-    # Completing notifies nobody (a rating invitation will, once evaluations exist).
-    assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
+    # Each booker is asked to rate what they used, once (the sweep ran again above).
+    notes = db.session.scalars(select(Notification)).all()
+    assert sorted((n.booking_id, n.kind) for n in notes) == sorted(
+        [(plain.id, "rating_invite"), (checked.id, "rating_invite")]
+    )

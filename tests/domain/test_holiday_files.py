@@ -160,7 +160,6 @@ def test_a_timed_event_is_refused_with_its_line():
 @pytest.mark.parametrize(
     ("event", "code", "reason"),
     [
-        ("SUMMARY:春节\nDTSTART;VALUE=DATE:20270210\nRRULE:FREQ=YEARLY", "recurring_event", "a repeating event"),
         ("SUMMARY:春节\nDTSTART;VALUE=DATE:20270231", "invalid_date", "no 31 February"),
         ("SUMMARY:春节\nDTSTART;VALUE=DATE:20270210\nDTEND;VALUE=DATE:20270210", "end_before_start", "empty span"),
         ("SUMMARY:全年\nDTSTART;VALUE=DATE:20270101\nDTEND;VALUE=DATE:20280101", "event_too_long", "a whole year"),
@@ -227,6 +226,105 @@ def test_cancelled_events_are_passed_over():
         "BEGIN:VEVENT\nSUMMARY:春节\nSTATUS:CANCELLED\nDTSTART;VALUE=DATE:20270205\nEND:VEVENT\nEND:VCALENDAR\n"
     )
     assert [d.day for d in parse_holiday_ics(ics.encode())] == [date(2027, 2, 6)]
+
+
+# --- repeating events and other calendars' habits --------------------------------
+
+
+def test_a_repeating_holiday_with_an_end_is_expanded_without_its_cancelled_days():
+    # 春节 written as a daily repeat of nine days; 16 February is taken out by EXDATE, 17 February by a
+    # cancelled occurrence, and the 23rd changed into a make-up workday (a RECURRENCE-ID override).
+    ics = (
+        "BEGIN:VCALENDAR\n"
+        "BEGIN:VEVENT\nUID:spring@example\nSUMMARY:春节假期\nDTSTART;VALUE=DATE:20270215\n"
+        "RRULE:FREQ=DAILY;COUNT=9\nEXDATE;VALUE=DATE:20270216\nEND:VEVENT\n"
+        "BEGIN:VEVENT\nUID:spring@example\nRECURRENCE-ID;VALUE=DATE:20270217\nSTATUS:CANCELLED\n"
+        "DTSTART;VALUE=DATE:20270217\nEND:VEVENT\n"
+        "BEGIN:VEVENT\nUID:spring@example\nRECURRENCE-ID;VALUE=DATE:20270223\nSUMMARY:上班(补春节假期)\n"
+        "DTSTART;VALUE=DATE:20270223\nEND:VEVENT\n"
+        "END:VCALENDAR\n"
+    )
+    days = days_by_date(parse_holiday_ics(ics.encode()))
+    assert sorted(days) == [date(2027, 2, 15)] + [date(2027, 2, n) for n in range(18, 24)]
+    assert days[date(2027, 2, 18)] == (False, "春节")
+    assert days[date(2027, 2, 23)] == (True, "春节调休")
+
+
+def test_an_endless_repeat_is_expanded_over_the_years_the_rest_of_the_file_covers():
+    # Apple and Google write fixed-date holidays as yearly repeats from long ago; the file's 2027
+    # arrangement says which year is imported (an import replaces the years it covers).
+    ics = (
+        "BEGIN:VCALENDAR\n"
+        "BEGIN:VEVENT\nUID:ny\nSUMMARY:元旦\nDTSTART;VALUE=DATE:20000101\nRRULE:FREQ=YEARLY\nEND:VEVENT\n"
+        "BEGIN:VEVENT\nSUMMARY:国庆节假期\nDTSTART;VALUE=DATE:20271001\nDTEND;VALUE=DATE:20271008\nEND:VEVENT\n"
+        "END:VCALENDAR\n"
+    )
+    days = parse_holiday_ics(ics.encode(), today=date(2026, 11, 20))
+    assert [d.day for d in days if d.name == "元旦"] == [date(2027, 1, 1)]
+
+
+def test_a_file_of_endless_repeats_alone_is_expanded_over_this_year_and_the_next():
+    ics = (
+        "BEGIN:VCALENDAR\n"
+        "BEGIN:VEVENT\nUID:ny\nSUMMARY:元旦\nDTSTART;VALUE=DATE:20000101\nRRULE:FREQ=YEARLY\nEND:VEVENT\n"
+        "BEGIN:VEVENT\nUID:may\nSUMMARY:劳动节\nDTSTART;VALUE=DATE:20000501\nDURATION:P2D\nRRULE:FREQ=YEARLY\n"
+        "END:VEVENT\n"
+        "END:VCALENDAR\n"
+    )
+    days = parse_holiday_ics(ics.encode(), today=date(2026, 11, 20))
+    assert [d.day for d in days] == [
+        date(2026, 1, 1),
+        date(2026, 5, 1),
+        date(2026, 5, 2),
+        date(2027, 1, 1),
+        date(2027, 5, 1),
+        date(2027, 5, 2),
+    ]
+    # Without a today, from the year the repeat starts.
+    assert parse_holiday_ics(ics.encode())[0].day == date(2000, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("event", "problem", "reason"),
+    [
+        (
+            "UID:a\nSUMMARY:团拜会\nDTSTART;TZID=Asia/Shanghai:20270205T090000\nRRULE:FREQ=YEARLY",
+            (2, "timed_event"),
+            "a repeating event must be whole days too",
+        ),
+        ("UID:a\nSUMMARY:春节\nDTSTART;VALUE=DATE:20270210\nRRULE:FREQ=SOMETIMES", (6, "invalid_rule"), "RRULE"),
+        (
+            "UID:a\nSUMMARY:春节\nDTSTART;VALUE=DATE:20270210\nRRULE:FREQ=DAILY;COUNT=100000",
+            (6, "too_many_occurrences"),
+            "a rule that would list centuries of days",
+        ),
+    ],
+)
+def test_a_repeating_event_that_cannot_be_expanded_is_refused_with_its_line(event, problem, reason):
+    ics = f"BEGIN:VCALENDAR\nBEGIN:VEVENT\n{event}\nEND:VEVENT\nEND:VCALENDAR\n"
+    with pytest.raises(HolidayFileError) as caught:
+        parse_holiday_ics(ics.encode(), today=date(2026, 11, 20))
+    assert codes(caught.value) == [problem], reason
+
+
+def test_a_google_calendar_with_x_wr_timezone_is_read():
+    ics = (
+        "BEGIN:VCALENDAR\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\nVERSION:2.0\n"
+        "X-WR-CALNAME:中国的节假日\nX-WR-TIMEZONE:Asia/Shanghai\n"
+        "BEGIN:VEVENT\nDTSTART;VALUE=DATE:20271001\nDTEND;VALUE=DATE:20271002\nUID:a@google.com\n"
+        "SUMMARY:国庆节\nEND:VEVENT\nEND:VCALENDAR\n"
+    )
+    assert parse_holiday_ics(ics.encode()) == [ParsedDay(date(2027, 10, 1), False, "国庆节")]
+
+
+def test_an_unknown_x_wr_timezone_is_refused_with_its_line():
+    ics = (
+        "BEGIN:VCALENDAR\nX-WR-TIMEZONE:Beijing\n"
+        "BEGIN:VEVENT\nSUMMARY:国庆节\nDTSTART;VALUE=DATE:20271001\nEND:VEVENT\nEND:VCALENDAR\n"
+    )
+    with pytest.raises(HolidayFileError) as caught:
+        parse_holiday_ics(ics.encode())
+    assert caught.value.problems == (FileProblem(2, "unknown_timezone", "Beijing"),)
 
 
 # --- CSV ----------------------------------------------------------------------

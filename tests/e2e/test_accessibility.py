@@ -46,6 +46,7 @@ ADMIN_PAGES = [
     "/access/LZ-DB-01-P1/rules",
     "/access/LZ-DB-01-P1/closures",
     "/access/org/LZ-DB-01/closures",
+    "/access/LZ-DB-01-P1/closures/import",
     "/admin/calendar",
     "/admin/calendar/2026-10-01",
     "/admin/calendar/import",
@@ -54,6 +55,8 @@ ADMIN_PAGES = [
     "/bookings/inbox",
     "/bookings/manage/LZ-DB-01",
     "/bookings/manage/LZ-DB-01?view=week&status=all",
+    "/reports/figures",
+    "/reports/figures?scope=LZ-DB-01&first=2026-11-09&last=2026-11-01",
 ]
 
 pytestmark = pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm install; .ci/run does this)")

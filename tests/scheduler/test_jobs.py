@@ -31,6 +31,8 @@ def test_the_job_table_has_fixed_unique_ids_and_a_schedule_for_each():
         "complete_finished",
         "usage_snapshot",
         "calendar_check",
+        "pairing_due",
+        "lock_evaluation_rounds",
     }
     for job in JOBS:
         assert (job.every is None) != (not job.cron), job.id
