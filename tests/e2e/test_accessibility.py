@@ -57,6 +57,13 @@ ADMIN_PAGES = [
     "/bookings/manage/LZ-DB-01?view=week&status=all",
     "/reports/figures",
     "/reports/figures?scope=LZ-DB-01&first=2026-11-09&last=2026-11-01",
+    "/reports/members",
+    "/reports/members?area=LZ-DB-01",
+    "/volunteers/LZ-DB-01",
+    "/service-items/",
+    "/pairing/",
+    "/evaluations/",
+    "/evaluations/report",
 ]
 
 pytestmark = pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm install; .ci/run does this)")
