@@ -9,7 +9,6 @@ filters then only choose the rows shown.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from sqlalchemy import func, select
 from app.accounts.models import User
 from app.domain.evaluations import EvaluationKind, appraisal_score, competition_ranks, figures_scores
 from app.domain.organisations import OrgKind, Role
+from app.downloads import guard
 from app.evaluations.figures import Figures, figures_for
 from app.evaluations.models import Evaluation, EvaluationRound
 from app.extensions import db
@@ -33,7 +33,6 @@ SIDES: dict[str, tuple[str, EvaluationKind]] = {
     "communities": (OrgKind.COMMUNITY.value, EvaluationKind.UNIT_COMMUNITY),
 }
 SIDE_LABELS = {"units": _l("Units"), "communities": _l("Communities")}
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -282,21 +281,11 @@ def cell(row: Row, column: Column) -> object:
     return value
 
 
-def _safe_text(value: object) -> object:
-    """Text a spreadsheet would run as a formula is written with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def rows_as_csv(rows: Sequence[Row]) -> str:
-    """The rows as CSV, with the page's columns and headers (in the reader's language)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([str(c.label) for c in COLUMNS])
-    for row in rows:
-        writer.writerow(["" if (v := cell(row, c)) is None else _safe_text(v) for c in COLUMNS])
-    return out.getvalue()
+def csv_table(rows: Sequence[Row]) -> tuple[list[str], list[list[object]]]:
+    """The rows for a CSV download, with the page's columns and headers (in the reader's language)."""
+    return [str(c.label) for c in COLUMNS], [
+        ["" if (v := cell(row, c)) is None else v for c in COLUMNS] for row in rows
+    ]
 
 
 def rows_as_xlsx(rows: Sequence[Row], *, title: str) -> bytes:
@@ -308,7 +297,7 @@ def rows_as_xlsx(rows: Sequence[Row], *, title: str) -> bytes:
     sheet = workbook.create_sheet(title=_sheet_title(title))
     sheet.append([str(c.label) for c in COLUMNS])
     for row in rows:
-        sheet.append([_safe_text(cell(row, c)) for c in COLUMNS])
+        sheet.append([guard(cell(row, c)) for c in COLUMNS])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -33,6 +33,7 @@ from app.domain.evaluations import (
 )
 from app.domain.organisations import RegistrationKind
 from app.domain.resources import DEFAULT_TIMEZONE
+from app.downloads import csv_response
 from app.evaluations import bp
 from app.evaluations.figures import figures_for, pair_bookings, year_span
 from app.evaluations.forms import (
@@ -53,10 +54,10 @@ from app.evaluations.report import (
     SIDE_LABELS,
     SIDES,
     build_report,
+    csv_table,
     list_places,
     list_report_rounds,
     report_scope,
-    rows_as_csv,
     rows_as_xlsx,
     select_rows,
     sort_rows,
@@ -604,15 +605,8 @@ def _download_name(asked: dict[str, Any], extension: str) -> str:
 @login_required
 def report_csv() -> Response:
     asked = _report_request()
-    body = "\ufeff" + rows_as_csv(_report_rows(asked))  # the BOM: Excel then reads it as UTF-8
-    return Response(
-        body.encode("utf-8"),
-        content_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f"attachment; filename={_download_name(asked, 'csv')}",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    header, lines = csv_table(_report_rows(asked))
+    return csv_response(header, lines, _download_name(asked, "csv"))
 
 
 @bp.route("/report.xlsx")

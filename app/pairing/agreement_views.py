@@ -237,6 +237,16 @@ def agreement(agreement_id: int) -> tuple[str, int]:
     return _agreement_page(_visible_agreement(agreement_id))
 
 
+def _item_fields(form: ItemForm) -> dict[str, Any]:
+    """What an item form says, as adding and editing an item take it."""
+    return {
+        "what": form.what.data or "",
+        "responsible": form.responsible.data or "",
+        "person": form.person.data or "",
+        "due_on": form.due_on.data,
+    }
+
+
 @bp.route("/agreements/<int:agreement_id>/items", methods=["POST"])
 @login_required
 def add_agreement_item(agreement_id: int) -> Response | tuple[str, int]:
@@ -247,10 +257,7 @@ def add_agreement_item(agreement_id: int) -> Response | tuple[str, int]:
             with transaction(db.session, write_lock=True):
                 add_item(
                     _locked(agreement_id),
-                    what=form.what.data or "",
-                    responsible=form.responsible.data or "",
-                    person=form.person.data or "",
-                    due_on=form.due_on.data,
+                    **_item_fields(form),
                     by=signed_in_user(),
                     now=utcnow(),
                 )
@@ -282,10 +289,7 @@ def edit_agreement_item(agreement_id: int, item_id: int) -> str | Response | tup
                 locked = _locked(agreement_id)
                 edit_item(
                     _item_or_404(locked, item_id),
-                    what=form.what.data or "",
-                    responsible=form.responsible.data or "",
-                    person=form.person.data or "",
-                    due_on=form.due_on.data,
+                    **_item_fields(form),
                     by=signed_in_user(),
                     now=utcnow(),
                 )
