@@ -137,8 +137,9 @@ def upload(client: Any, data: bytes, filename: str = "photo.jpg", caption: str =
 
 
 def flashes(client: Any) -> list[tuple[str, str]]:
+    """The messages waiting for the next page, taken as that page would take them."""
     with client.session_transaction() as session:
-        return list(session.get("_flashes", []))
+        return list(session.pop("_flashes", []))
 
 
 def stored_photos() -> list[ResourcePhoto]:
