@@ -14,7 +14,7 @@ from sqlalchemy.pool import NullPool
 
 from app import create_app
 from app.accounts.models import User
-from app.db import begin_with_write_lock, configure_engine, transaction
+from app.db import begin_reading_only, begin_with_write_lock, configure_engine, transaction
 from app.extensions import db
 from tests.factories import make_user
 
@@ -43,6 +43,18 @@ def test_transaction_rolls_back_everything_on_error(app: Flask):
         make_user_uncommitted()
         raise RuntimeError("stop")
     assert db.session.scalar(text("SELECT count(*) FROM users")) == 0
+
+
+def test_a_request_that_reads_only_may_not_write(app: Flask):
+    user_id, name = make_user().id, "测试用户"
+    db.session.remove()
+    begin_reading_only(db.session)
+    db.session.get(User, user_id).name = "改名"
+    with pytest.raises(RuntimeError, match="reads only"):
+        db.session.flush()
+    db.session.rollback()
+    db.session.remove()
+    assert db.session.get(User, user_id).name == name
 
 
 def make_user_uncommitted() -> None:

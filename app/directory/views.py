@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.audit.services import list_entries
-from app.db import transaction, utcnow
+from app.db import begin_reading_only, transaction, utcnow
 from app.directory import bp
 from app.directory.forms import ActiveForm, ResourceForm
 from app.directory.labels import AUDIT_ACTION_LABELS, FIELD_LABELS, KIND_ICONS, KIND_LABELS
@@ -64,6 +64,7 @@ def _resource_or_404(code: str, *, manage: bool = False) -> Resource:
 
 @bp.route("/")
 def index() -> str:
+    begin_reading_only(db.session)  # the directory is read far more than anything else, and writes nothing
     q = request.args.get("q", "").strip()[:100]
     kind = request.args.get("kind", "")
     kind = kind if kind in KIND_LABELS else ""
@@ -198,6 +199,7 @@ def toggle_active(code: str) -> Response:
 
 @bp.route("/<code>")
 def show(code: str) -> str:
+    begin_reading_only(db.session)
     resource = _resource_or_404(code)
     return render_template(
         "directory/show.html",

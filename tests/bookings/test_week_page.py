@@ -6,12 +6,15 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import psycopg
 import pytest
+from sqlalchemy import event, text
 
 from app.db import utcnow
 from app.domain.resources import Policy
 from app.extensions import db
 from app.workdays.models import CalendarDay
+from tests.conftest import PG_BASE_URL, Client, make_app
 from tests.factories import (
     PASSWORD,
     make_article_parking,
@@ -200,6 +203,44 @@ def test_the_week_page_takes_few_statements(client, auth, parking, resident, sta
         assert client.get(URL, query_string=params).status_code == 200
     queries = [s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
     assert len(queries) <= most, "\n".join(queries)
+
+
+def _in_transaction(dbapi_connection) -> bool:
+    if hasattr(dbapi_connection, "in_transaction"):  # sqlite3
+        return dbapi_connection.in_transaction
+    return dbapi_connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
+
+def test_the_week_page_reads_outside_a_transaction(client, auth, parking, staff):
+    auth.sign_in(staff.phone, PASSWORD)
+    seen: list[bool] = []
+
+    def note(conn, *_args) -> None:
+        seen.append(_in_transaction(conn.connection.dbapi_connection))
+
+    event.listen(db.engine, "after_cursor_execute", note)
+    try:
+        assert client.get(URL, query_string={"start": MONDAY.isoformat(), "on_behalf_of": "U-T"}).status_code == 200
+    finally:
+        event.remove(db.engine, "after_cursor_execute", note)
+    assert seen and not any(seen), "every statement of the page ran on its own, with no BEGIN to roll back"
+
+
+@pytest.mark.skipif(not PG_BASE_URL, reason="prepared statements are psycopg's: needs TEST_DATABASE_URL")
+def test_the_week_pages_statements_stay_prepared_from_one_view_to_the_next(tmp_path, request):
+    # One connection, so every view and the check below use the same one.
+    app = make_app("postgresql", tmp_path, request, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0})
+    app.test_client_class = Client
+    with app.app_context():
+        make_article_parking(make_city()["c1"], POLICY)
+        client = app.test_client()
+        for _ in range(7):  # psycopg prepares a statement on its fifth use
+            assert client.get(URL, query_string={"start": MONDAY.isoformat()}).status_code == 200
+        prepared = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+    assert any("FROM resources" in statement for statement in prepared), prepared
 
 
 def test_the_resource_page_shows_today_and_tomorrow_with_a_link_to_the_week(client, parking):
