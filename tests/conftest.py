@@ -62,6 +62,14 @@ def pytest_report_header() -> list[str]:
     return [f"linli: database engines: {engines}", f"linli: browser tests: {browser}"]
 
 
+def _create_schema(url: str) -> None:
+    engine = create_engine(url)
+    import app.models  # noqa: F401  (all tables)
+
+    db.metadata.create_all(engine)
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_database_url() -> Iterator[str]:
     """A throwaway PostgreSQL database for this run, with the schema, dropped at the end."""
@@ -71,11 +79,7 @@ def pg_database_url() -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = base.set(database=name).render_as_string(hide_password=False)
-    engine = create_engine(url)
-    import app.models  # noqa: F401  (all tables)
-
-    db.metadata.create_all(engine)
-    engine.dispose()
+    _create_schema(url)
     try:
         yield url
     finally:
@@ -88,11 +92,7 @@ def pg_database_url() -> Iterator[str]:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An empty SQLite database with the schema, copied for each test (a copy costs far less than creating it)."""
     path = tmp_path_factory.mktemp("schema") / "linli-template.sqlite3"
-    engine = create_engine(f"sqlite:///{path}")
-    import app.models  # noqa: F401  (all tables)
-
-    db.metadata.create_all(engine)
-    engine.dispose()
+    _create_schema(f"sqlite:///{path}")
     return path
 
 

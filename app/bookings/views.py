@@ -36,14 +36,14 @@ from app.bookings.availability import (
 from app.bookings.forms import FindForm
 from app.bookings.services import get_resource_with_owner, get_resources, list_candidates
 from app.bookings.week_cache import week_cache, week_key
-from app.db import begin_reading_only, utcnow
+from app.db import utcnow
 from app.directory.models import Resource
 from app.directory.services import can_manage, list_areas
 from app.domain.audiences import Requester
 from app.domain.windows import Audience
-from app.extensions import db
 from app.organisations.models import Organisation
 from app.organisations.services import get_organisation, list_units_user_may_act_for
+from app.read_only import reads_only
 
 WEEK_DAYS = 7
 MAX_RESULTS = 50
@@ -276,8 +276,8 @@ def _private(response: Response) -> Response:
 
 
 @bp.route("/resources/<code>/week")
+@reads_only  # the busiest page there is
 def week(code: str) -> Response:
-    begin_reading_only(db.session)  # the busiest page there is, and it writes nothing
     resource = get_resource_with_owner(code)
     if resource is None or (not resource.active and not can_manage(current_user, resource.owner)):
         abort(404)

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.audit.services import list_entries
-from app.db import begin_reading_only, transaction, utcnow
+from app.db import transaction, utcnow
 from app.directory import bp
 from app.directory.forms import ActiveForm, ResourceForm
 from app.directory.labels import AUDIT_ACTION_LABELS, FIELD_LABELS, KIND_ICONS, KIND_LABELS
@@ -33,6 +33,7 @@ from app.extensions import db
 from app.forms import choices, show_domain_error
 from app.organisations.services import get_organisation, manages_any_organisation
 from app.queries import page_number
+from app.read_only import reads_only
 
 PER_PAGE = 20
 
@@ -63,8 +64,8 @@ def _resource_or_404(code: str, *, manage: bool = False) -> Resource:
 
 
 @bp.route("/")
+@reads_only  # read far more than anything else
 def index() -> str:
-    begin_reading_only(db.session)  # the directory is read far more than anything else, and writes nothing
     q = request.args.get("q", "").strip()[:100]
     kind = request.args.get("kind", "")
     kind = kind if kind in KIND_LABELS else ""
@@ -198,8 +199,8 @@ def toggle_active(code: str) -> Response:
 
 
 @bp.route("/<code>")
+@reads_only
 def show(code: str) -> str:
-    begin_reading_only(db.session)
     resource = _resource_or_404(code)
     return render_template(
         "directory/show.html",
