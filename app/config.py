@@ -23,7 +23,8 @@ class Config:
     """Defaults suited to running on one machine with the embedded database."""
 
     SECRET_KEY = "dev-only-change-me"
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # Pooled connections are pinged after a rest (app.db.ping_when_left_idle), not on every checkout.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
     SQLITE_BUSY_TIMEOUT_MS = 15000
     REDIS_URL: str | None = None
 

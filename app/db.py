@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.types import TypeDecorator
 
@@ -22,6 +24,9 @@ NAMING_CONVENTION = {
 
 WRITE_LOCK_OPTION = "linli_write_lock"
 READS_ONLY = "linli_reads_only"
+# A pooled connection idle for longer than this is pinged before use (see ping_when_left_idle).
+IDLE_BEFORE_PING_SECONDS = 1.0
+_CHECKED_IN_AT = "linli_checked_in_at"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -62,6 +67,40 @@ def utcnow() -> datetime:
 
 
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
+    """A database server's pooled connections are pinged after a rest; SQLite runs as below."""
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine, busy_timeout_ms)
+    else:
+        ping_when_left_idle(engine)
+
+
+def ping_when_left_idle(engine: Engine) -> None:
+    """SQLAlchemy's pool_pre_ping, for connections that have rested only.
+
+    pre_ping costs a round trip on every checkout, and a request under load checks a connection
+    out every few milliseconds: a tenth of a booking's time went on it. A connection back in use
+    within IDLE_BEFORE_PING_SECONDS is handed out as it is; one that sat longer (the server may
+    have restarted or dropped it meanwhile) is pinged first, and if it is dead the whole pool is
+    refreshed, as pre_ping does. Were the server to drop a connection in that short rest, the
+    statement fails once and SQLAlchemy invalidates the pool then.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in_at = record.info.pop(_CHECKED_IN_AT, None)
+        if checked_in_at is None or time.monotonic() - checked_in_at < IDLE_BEFORE_PING_SECONDS:
+            return  # fresh from connect(), or just now in use
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise InvalidatePoolError(f"connection found dead after a rest: {error}") from error
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """SQLite: WAL, foreign keys, a busy timeout, and BEGIN under our control.
 
     pysqlite's own transaction handling defers BEGIN and cannot take the write
@@ -69,8 +108,6 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
     documented recipe); a transaction that asks for the write lock gets
     BEGIN IMMEDIATE, which serialises writers such as the booking check.
     """
-    if engine.dialect.name != "sqlite":
-        return
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -97,17 +134,26 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
 def begin_with_write_lock(session: Session | scoped_session[Session]) -> None:
     """Start the session's transaction holding the database write lock (SQLite).
 
-    Whatever the session read before is ended first, so the check that follows
-    sees the latest committed state. On PostgreSQL this only starts the
-    transaction; row locks (SELECT ... FOR UPDATE) do the serialising there.
+    On SQLite whatever the session read before is committed first (a read transaction cannot
+    take the write lock without risking a deadlock), so the check that follows sees the latest
+    committed state. On PostgreSQL the transaction goes on as it is: row locks (the resource's,
+    in the booking code) do the serialising, and under READ COMMITTED every statement after the
+    lock sees what was committed before it, so ending the reads would only cost a COMMIT, a
+    BEGIN and a checkout.
     """
     if isinstance(session, scoped_session):
         session = session()  # the request's own session
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_with_write_lock() after unflushed changes")
+        if not _is_sqlite(session):
+            return
         session.commit()
     session.connection(execution_options={WRITE_LOCK_OPTION: True})
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
 
 
 def begin_reading_only(session: Session | scoped_session[Session]) -> None:
@@ -128,7 +174,7 @@ def begin_reading_only(session: Session | scoped_session[Session]) -> None:
     if session.in_transaction():
         return
     options: dict[str, Any] = {READS_ONLY: True}
-    if session.get_bind().dialect.name != "sqlite":
+    if not _is_sqlite(session):
         # pysqlite's own AUTOCOMMIT switch would hand transactions back to the driver on reset.
         options["isolation_level"] = "AUTOCOMMIT"
     session.info[READS_ONLY] = True
@@ -142,11 +188,15 @@ def _refuse_writes_when_reading_only(session: Session, _context: Any, _instances
 
 
 def end_reads_keeping_loaded(session: Session | scoped_session[Session]) -> None:
-    """Commit what the request has read (and flushed) so far, without expiring the objects loaded:
-    the user, the resource and its owner serve the locked transaction that follows as they are,
-    and what must be fresh there is read again under the lock (lock_resource returns the row)."""
+    """Before begin_with_write_lock on SQLite, commit what the request has read (and flushed) so
+    far without expiring the objects loaded: the user, the resource and its owner serve the locked
+    transaction that follows as they are, and what must be fresh there is read again under the
+    lock (lock_resource returns the row). On PostgreSQL the transaction goes on, flushed."""
     if isinstance(session, scoped_session):
         session = session()
+    if not _is_sqlite(session):
+        session.flush()
+        return
     keep = session.expire_on_commit
     session.expire_on_commit = False
     try:

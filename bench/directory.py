@@ -237,11 +237,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, log_path: Path, workers: int = 2) -> Iterator[int]:
-    """The app served by gunicorn (`workers` sync workers) on a free loopback port; always stopped on the way out."""
+def gunicorn(database_url: str, log_path: Path, workers: int = 2, threads: int = 1) -> Iterator[int]:
+    """The app served by gunicorn on a free loopback port; always stopped on the way out.
+
+    `workers` processes, each a sync worker, or with `threads` > 1 gunicorn's threaded worker
+    (gthread), which also keeps client connections alive."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(16), "LINLI_ENV": "production"}
     command = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+    if threads > 1:
+        command += ["--threads", str(threads)]
     command += ["--timeout", "60", "--graceful-timeout", "5", "wsgi:app"]
     with open(log_path, "wb") as log:
         server = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)

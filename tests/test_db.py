@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from app import create_app
+from app import db as app_db
 from app.accounts.models import User
 from app.db import begin_reading_only, begin_with_write_lock, configure_engine, transaction
 from app.extensions import db
+from tests.conftest import ENGINES
 from tests.factories import make_user
 
 
@@ -111,3 +113,58 @@ def test_healthz_answers_503_when_the_database_does_not(tmp_path: Path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unavailable"
+
+
+def test_on_postgresql_the_write_lock_goes_on_in_the_transaction_that_read_and_sqlite_commits_first(
+    app: Flask, engine_name: str
+):
+    user_id = make_user().id
+    db.session.get(User, user_id)  # a read: the request's transaction has begun
+    before = db.session().get_transaction()
+    begin_with_write_lock(db.session)
+    kept = db.session().get_transaction() is before
+    assert kept == (engine_name == "postgresql")  # SQLite must end the read to take the write lock
+    db.session.rollback()
+
+
+def _pg_engine(url: str):  # type: ignore[no-untyped-def]
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    configure_engine(engine, busy_timeout_ms=15000)
+    return engine
+
+
+def _backend_pid(engine) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+
+
+@pytest.mark.skipif("postgresql" not in ENGINES, reason="a database server's connections: needs TEST_DATABASE_URL")
+def test_a_pooled_connection_the_server_dropped_while_it_rested_is_replaced_unseen(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+):
+    engine = _pg_engine(request.getfixturevalue("pg_database_url"))
+    first = _backend_pid(engine)
+    admin = create_engine(engine.url, poolclass=NullPool)  # a connection of its own
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"SELECT pg_terminate_backend({first})")
+    admin.dispose()
+    monkeypatch.setattr(app_db, "IDLE_BEFORE_PING_SECONDS", 0.0)  # it has rested long enough
+    assert _backend_pid(engine) != first  # pinged, found dead, replaced: no error reaches the caller
+    engine.dispose()
+
+
+@pytest.mark.skipif("postgresql" not in ENGINES, reason="a database server's connections: needs TEST_DATABASE_URL")
+def test_a_connection_back_in_use_at_once_is_not_pinged_and_one_that_rested_is(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+):
+    engine = _pg_engine(request.getfixturevalue("pg_database_url"))
+    pings: list[object] = []
+    real_ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda connection: pings.append(connection) or real_ping(connection))
+    _backend_pid(engine)  # a fresh connection: nothing to ping
+    _backend_pid(engine)  # back at once
+    assert pings == []
+    monkeypatch.setattr(app_db, "IDLE_BEFORE_PING_SECONDS", 0.0)
+    _backend_pid(engine)
+    assert len(pings) == 1
+    engine.dispose()

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, literal, null, or_, select, union_all
+from sqlalchemy import CompoundSelect, Select, and_, bindparam, literal, null, or_, select, union_all
 
 from app.access.models import Closure, Window
 from app.accounts.models import User
@@ -307,7 +307,7 @@ class _Standing:
     manages_any: bool = False
 
 
-def _residences_and_memberships(user: User, *, with_units: bool) -> list[Select[Any]]:
+def _residences_and_memberships(user_id: Any, *, with_units: bool) -> list[Select[Any]]:
     """The acknowledged residences and the memberships with their roles, as parts of one UNION ALL.
 
     With `with_units`, a membership row also says whether its organisation is an active unit, and its code and name.
@@ -315,14 +315,14 @@ def _residences_and_memberships(user: User, *, with_units: bool) -> list[Select[
     residences = select(
         literal(_RESIDENCE), Registration.community_id, Registration.party_member, null(), null(), null()
     ).where(
-        Registration.user_id == user.id,
+        Registration.user_id == user_id,
         Registration.kind == RegistrationKind.RESIDENT.value,
         Registration.status == ACKNOWLEDGED,
     )
     if not with_units:
         memberships = select(
             literal(_MEMBERSHIP), Membership.organisation_id, null(), Membership.role, null(), null()
-        ).where(Membership.user_id == user.id)
+        ).where(Membership.user_id == user_id)
     else:
         is_unit = and_(Organisation.kind == OrgKind.UNIT.value, Organisation.active.is_(True))
         memberships = (
@@ -335,7 +335,7 @@ def _residences_and_memberships(user: User, *, with_units: bool) -> list[Select[
                 Organisation.name,
             )
             .join(Organisation, Organisation.id == Membership.organisation_id)
-            .where(Membership.user_id == user.id)
+            .where(Membership.user_id == user_id)
         )
     return [residences, memberships]
 
@@ -348,9 +348,17 @@ def _unit_registrations(unit_id: Any) -> Select[Any]:
     )
 
 
-def _read_standing(user: User, parts: list[Select[Any]]) -> _Standing:
+# requester_for's statements, built once: every booking and every signed-in page runs one, and
+# building a UNION anew each time cost more than running it.
+_STANDING = union_all(*_residences_and_memberships(bindparam("user_id"), with_units=False))
+_STANDING_ACTING = union_all(
+    *_residences_and_memberships(bindparam("user_id"), with_units=False), _unit_registrations(bindparam("unit_id"))
+)
+
+
+def _read_standing(user: User, query: CompoundSelect, params: dict[str, Any]) -> _Standing:
     found = _Standing()
-    for part, org_id, flag, role, code, name in db.session.execute(union_all(*parts)):
+    for part, org_id, flag, role, code, name in db.session.execute(query, params):
         if part == _MEMBERSHIP:
             found.member_of.add(org_id)
             found.manages_any = found.manages_any or role == Role.MANAGER.value
@@ -374,10 +382,10 @@ def requester_for(user: User | None, *, acting_for: Organisation | None = None) 
     # One statement for all of it (every booking and every signed-in page asks), each part marked:
     # the acknowledged residences, the memberships with their roles, and the communities the unit
     # acted for is acknowledged by.
-    parts = _residences_and_memberships(user, with_units=False)
-    if acting_for is not None:
-        parts.append(_unit_registrations(acting_for.id))
-    found = _read_standing(user, parts)
+    if acting_for is None:
+        found = _read_standing(user, _STANDING, {"user_id": user.id})
+    else:
+        found = _read_standing(user, _STANDING_ACTING, {"user_id": user.id, "unit_id": acting_for.id})
     plain = Requester(user.id, frozenset(found.resident), frozenset(found.party), frozenset(found.member_of))
     if acting_for is None:
         return plain
@@ -398,7 +406,7 @@ def requester_with_units(
 
     A code that is none of the user's units gives no unit acted for: the caller decides what that means.
     """
-    parts = _residences_and_memberships(user, with_units=True)
+    parts = _residences_and_memberships(user.id, with_units=True)
     if acting_code:
         # The unit's communities only when it is one the user may book for, so nothing is read for others.
         mine = (
@@ -413,7 +421,7 @@ def requester_with_units(
             .scalar_subquery()
         )
         parts.append(_unit_registrations(mine))
-    found = _read_standing(user, parts)
+    found = _read_standing(user, union_all(*parts), {})
     acting = next((u for u in found.units if u.code == acting_code), None) if acting_code else None
     requester = Requester(user.id, frozenset(found.resident), frozenset(found.party), frozenset(found.member_of))
     if acting is not None:

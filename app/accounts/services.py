@@ -6,8 +6,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import ApiToken, User
@@ -125,14 +125,23 @@ def issue_api_token(user: User, *, now: datetime, ttl: timedelta, label: str = "
     return raw, token
 
 
+# The user comes in the same statement: every API call needs both. Built once, as every call runs
+# it, and as two entities of one row rather than an eager join, which costs the ORM more.
+_TOKEN_WITH_USER = (
+    select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == bindparam("digest"))
+)
+
+
 def get_api_token(raw: str, *, now: datetime) -> ApiToken | None:
     """The live token with this value (not revoked, not expired, its user active)."""
     if not raw:
         return None
-    # The user comes in the same statement: every API call needs both.
-    query = select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == _token_digest(raw))
-    token = db.session.scalar(query)
-    if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.active:
+    row = db.session.execute(_TOKEN_WITH_USER, {"digest": _token_digest(raw)}).first()
+    if row is None:
+        return None
+    token, user = row
+    set_committed_value(token, "user", user)
+    if token.revoked_at is not None or token.expires_at <= now or not user.active:
         return None
     return token
 

@@ -9,10 +9,11 @@ decides and inserts before anyone else may, so capacity is never oversold. Flush
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -54,23 +55,48 @@ class Placement:
     read_before: Resource | None = field(default=None, compare=False, repr=False)
 
 
+_RESOURCES = Resource.__table__
+_BUMP = update(_RESOURCES).where(_RESOURCES.c.id == bindparam("resource_id")).values(revision=_RESOURCES.c.revision + 1)
+# The lock when the resource was read in this request already: only what says whether it changed.
+_LOCK_HELD = _BUMP.returning(_RESOURCES.c.revision, _RESOURCES.c.rules_revision)
+# The lock when it was not: the whole row, read afresh under the lock in the same statement.
+_LOCK_AND_READ = (
+    update(Resource)
+    .where(Resource.id == bindparam("resource_id"))
+    .values(revision=Resource.revision + 1)
+    .returning(Resource)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
+
+
 def lock_resource(resource_id: int) -> Resource | None:
     """Take the resource's lock for the rest of the transaction (its revision moves: what is
-    about to change is its availability) and read it afresh under the lock, in one statement."""
-    bump = (
-        update(Resource)
-        .where(Resource.id == resource_id)
-        .values(revision=Resource.revision + 1)
-        .returning(Resource)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
+    about to change is its availability) and have it as it is under the lock.
+
+    A resource this request has read already is kept when its rules revision has not moved:
+    every change to a resource's own columns moves it (app.bookings.revisions), so the object
+    read is the row as it stands, and the lock need not bring thirty columns back to say so.
+    Otherwise the row is read again, in the locking statement where nothing was held.
+    """
     held = db.session.identity_map.get(identity_key(Resource, resource_id))
-    owner = held.__dict__.get("owner") if held is not None else None
+    known_rules = held.__dict__.get("rules_revision") if held is not None else None
     with db.session.no_autoflush:  # the lock comes first: nothing is written before it
-        resource = db.session.scalars(bump).first()
-    if resource is not None and owner is not None and owner.id == resource.owner_id:
-        set_committed_value(resource, "owner", owner)  # the refresh keeps the owner already read
-    mark_bumped(db.session(), resource_id)
+        if known_rules is None:
+            resource = db.session.scalars(_LOCK_AND_READ, {"resource_id": resource_id}).first()
+        else:
+            row = db.session.connection().execute(_LOCK_HELD, {"resource_id": resource_id}).first()
+            if row is None:
+                resource = None
+            elif row.rules_revision == known_rules:
+                set_committed_value(held, "revision", row.revision)
+                resource = held
+            else:  # changed since it was read: its columns again, its owner kept if it is the same
+                owner = held.__dict__.get("owner")
+                resource = db.session.get(Resource, resource_id, populate_existing=True)
+                if resource is not None and owner is not None and owner.id == resource.owner_id:
+                    set_committed_value(resource, "owner", owner)
+    if resource is not None:
+        mark_bumped(db.session(), resource_id)
     return resource
 
 
@@ -120,6 +146,13 @@ def place_booking(user: User, placement: Placement, *, now: datetime) -> Booking
     return booking
 
 
+_BOOKING_FIELDS = (
+    "resource_id", "user_id", "on_behalf_of_id", "start", "end", "quantity", "status", "purpose", "sole",
+    "created_at", "updated_at",
+)  # fmt: skip
+_EVENT_FIELDS = ("booking_id", "at", "actor_id", "to_status", "reason")
+
+
 def insert_booking(
     resource: Resource, user: User, placement: Placement, decision: Decision, *, now: datetime, reason: str = ""
 ) -> Booking:
@@ -130,8 +163,9 @@ def insert_booking(
         "resource_id": resource.id,
         "user_id": user.id,
         "on_behalf_of_id": placement.on_behalf_of.id if placement.on_behalf_of is not None else None,
-        "start": placement.start,
-        "end": placement.end,
+        # In the form a read gives them back (UTC), as the object below is taken for one.
+        "start": placement.start.astimezone(UTC),
+        "end": placement.end.astimezone(UTC),
         "quantity": placement.quantity,
         "status": status.value,
         "purpose": placement.purpose.strip()[:300],
@@ -139,13 +173,28 @@ def insert_booking(
         "created_at": now,
         "updated_at": now,
     }
-    # Two INSERTs, each giving back what it wrote, rather than a unit-of-work flush: this is the
-    # hot path of every booking, and the lock has already moved the resource's revision.
-    booking = db.session.scalars(insert(Booking).values(values).returning(Booking)).one()
-    set_committed_value(booking, "resource", resource)  # known already: reading it loads nothing
-    event = {"booking_id": booking.id, "at": now, "actor_id": user.id, "to_status": status.value, "reason": reason}
-    db.session.execute(insert(BookingEvent).values(event))
+    # Two plain INSERTs rather than a unit-of-work flush or ORM statements: this is the hot path of
+    # every booking, and the lock has already moved the resource's revision. The booking object is
+    # made from the values just written and joins the session as a loaded row
+    # (make_transient_to_detached): nothing is read back.
+    connection = db.session.connection()
+    booking_id = connection.execute(_INSERT_BOOKING, values).scalar_one()
+    booking = Booking(id=booking_id, series_id=None, checked_in_at=None, **values)
+    make_transient_to_detached(booking)
+    db.session.add(booking)
+    for name, known in (("resource", resource), ("user", user), ("on_behalf_of", placement.on_behalf_of)):
+        set_committed_value(booking, name, known)  # known already: reading them loads nothing
+    event = {"booking_id": booking_id, "at": now, "actor_id": user.id, "to_status": status.value, "reason": reason}
+    connection.execute(_INSERT_EVENT, event)
     return booking
+
+
+# insert_booking's statements, built once.
+_BOOKINGS = Booking.__table__
+_INSERT_BOOKING = (
+    _BOOKINGS.insert().values({name: bindparam(name) for name in _BOOKING_FIELDS}).returning(_BOOKINGS.c.id)
+)
+_INSERT_EVENT = BookingEvent.__table__.insert().values({name: bindparam(name) for name in _EVENT_FIELDS})
 
 
 def _move(booking: Booking, to: BookingStatus, *, actor: User | None, reason: str, now: datetime) -> None:

@@ -6,11 +6,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from app.bookings.models import Booking, BookingEvent
-from app.bookings.placing import BookingRefusedError, Placement, cancel_booking, place_booking
-from app.db import transaction, utcnow
+from app.bookings.placing import (
+    BookingRefusedError,
+    Placement,
+    cancel_booking,
+    decide,
+    lock_resource,
+    place_booking,
+)
+from app.db import begin_with_write_lock, end_reads_keeping_loaded, transaction, utcnow
+from app.directory.models import Resource
 from app.domain.errors import DomainError
 from app.domain.resources import Policy
 from app.extensions import db
@@ -130,3 +139,51 @@ def test_past_the_cancellation_deadline_only_a_manager_may_cancel(parking, staff
     with transaction(db.session, write_lock=True):
         cancel_booking(db.session.get(Booking, booking.id), actor=manager, reason="路面维修", now=late, as_manager=True)
     assert db.session.get(Booking, booking.id).status == "cancelled"
+
+
+def _locked_after_reading(resource_id: int) -> Resource | None:
+    """As the booking API does it: the resource read first, then the lock taken."""
+    end_reads_keeping_loaded(db.session)
+    begin_with_write_lock(db.session)
+    return lock_resource(resource_id)
+
+
+def test_a_resource_unchanged_since_it_was_read_is_locked_without_reading_it_again(parking):
+    held = db.session.get(Resource, parking.id)
+    revision = held.revision
+    statements: list[str] = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        locked = _locked_after_reading(parking.id)
+        moved = locked.revision
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    db.session.rollback()
+    assert locked is held and moved == revision + 1
+    assert [s.split()[0] for s in statements if not s.startswith("BEGIN")] == ["UPDATE"]
+
+
+def test_a_resource_changed_after_it_was_read_is_decided_as_it_stands_under_the_lock(parking, staff, city):
+    held = db.session.get(Resource, parking.id)
+    with Session(db.engine) as other:  # another request changes the lot meanwhile
+        other.get(Resource, parking.id).capacity = 2
+        other.commit()
+    locked = _locked_after_reading(parking.id)
+    assert locked is held and locked.capacity == 2
+    decision = decide(locked, staff, Placement(parking.id, at(MONDAY, "09:00"), at(MONDAY, "10:00"), 3, city["unit"]),
+                      utcnow())  # fmt: skip
+    db.session.rollback()
+    assert not decision.allowed
+
+
+def test_a_placed_booking_is_what_reading_it_back_gives(parking, staff, city):
+    booking = place(
+        staff, parking, at(MONDAY, "09:00"), at(MONDAY, "10:00"), 2, on_behalf_of=city["unit"], purpose=" 送货 "
+    )
+    assert booking in db.session and booking not in db.session.new
+    with Session(db.engine) as other:
+        stored = other.get(Booking, booking.id)
+        columns = [c.key for c in Booking.__table__.columns]
+        assert {k: getattr(booking, k) for k in columns} == {k: getattr(stored, k) for k in columns}
+    assert booking.resource is parking and booking.purpose == "送货"
