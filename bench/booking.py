@@ -182,7 +182,9 @@ def wrk_hammer(port: int, tokens: list[str], seconds: float, slots_taken: list[i
     (placed, refused, errors, wall seconds); slots_taken moves past the slots asked for."""
     midnight = datetime.combine(datetime.now(ZONE).date() + timedelta(days=1), datetime.min.time(), ZONE)
     offset = int(midnight.utcoffset().total_seconds())  # type: ignore[union-attr]
+    # An answer that is slow is still an answer: wrk's own 2 s timeout would count it as an error.
     command = ["wrk", "-t", "2", "-c", str(len(tokens)), "-d", f"{seconds:.0f}s", "-s", str(LUA)]
+    command += ["--timeout", f"{REQUEST_TIMEOUT:.0f}s"]
     command += [f"http://127.0.0.1:{port}", "--", ",".join(tokens), str(int(midnight.timestamp())), str(offset)]
     command += [str(k) for k in slots_taken]
     out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout

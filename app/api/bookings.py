@@ -20,7 +20,7 @@ from app.bookings.attendance import check_in as check_in_booking
 from app.bookings.console import manages_booking, may_see_booking
 from app.bookings.idempotency import MAX_KEY_LENGTH, Remembered, find_answer, fingerprint, remember_answer
 from app.bookings.models import Booking
-from app.bookings.placing import Placement, cancel_booking, decide_pending, place_booking
+from app.bookings.placing import BookingRefusedError, Placement, cancel_booking, decide_pending, place_booking
 from app.bookings.series import (
     Occurrence,
     OnConflict,
@@ -169,16 +169,24 @@ def create_booking() -> Response | tuple[Response, int]:
             return recurrence
     end_reads_keeping_loaded(db.session)  # what was read (and the token's note of use) ends first
     earlier: Remembered | None = None
+    refusal: BookingRefusedError | None = None
     try:
         with transaction(db.session, write_lock=True):
             earlier = find_answer(caller.id, key) if key else None
             if earlier is None:
                 if recurrence is None:
-                    answer = booking_json(place_booking(caller, placement, now=utcnow()))
+                    try:
+                        answer = booking_json(place_booking(caller, placement, now=utcnow()))
+                    except BookingRefusedError as refused:
+                        # Refused having written nothing (the lock writes nothing), so the transaction
+                        # may end with COMMIT as well as ROLLBACK, and it does: psycopg forgets every
+                        # statement it has prepared on a ROLLBACK, and on a busy slot half the
+                        # requests are refused.
+                        refusal = refused
                 else:
                     rule, on_conflict = recurrence
                     answer = _series_json(place_series(caller, placement, rule, on_conflict=on_conflict, now=utcnow()))
-                if key:
+                if key and refusal is None:
                     remember_answer(caller.id, key, print_, 201, answer, now=utcnow())
     except SeriesConflictError as clash:
         resource = db.session.get(Resource, placement.resource_id)
@@ -195,6 +203,8 @@ def create_booking() -> Response | tuple[Response, int]:
         return _replay(earlier, print_)
     if earlier is not None:
         return _replay(earlier, print_)
+    if refusal is not None:
+        return _refusal(refusal.code)
     return jsonify(answer), 201
 
 

@@ -1,9 +1,11 @@
 """Placing and cancelling bookings: the engine's decision and the write, under the resource's lock.
 
 The boundary opens the transaction with the write lock (`transaction(..., write_lock=True)`:
-BEGIN IMMEDIATE on SQLite); here the first statement bumps the resource's revision, which
-on PostgreSQL locks its row until the commit. Whoever holds that lock reads the bookings,
-decides and inserts before anyone else may, so capacity is never oversold. Flush, never commit.
+BEGIN IMMEDIATE on SQLite); here the first statement locks the resource's row on PostgreSQL
+(`SELECT ... FOR UPDATE`) until the commit. Whoever holds that lock reads the bookings,
+decides and inserts before anyone else may, so capacity is never oversold. The lock writes
+nothing: a refused request has changed nothing at all, and what is written moves the
+resource's revision with it. Flush, never commit.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -56,23 +58,31 @@ class Placement:
 
 
 _RESOURCES = Resource.__table__
-_BUMP = update(_RESOURCES).where(_RESOURCES.c.id == bindparam("resource_id")).values(revision=_RESOURCES.c.revision + 1)
 # The lock when the resource was read in this request already: only what says whether it changed.
-_LOCK_HELD = _BUMP.returning(_RESOURCES.c.revision, _RESOURCES.c.rules_revision)
-# The lock when it was not: the whole row, read afresh under the lock in the same statement.
+_LOCK_HELD = (
+    select(_RESOURCES.c.revision, _RESOURCES.c.rules_revision)
+    .where(_RESOURCES.c.id == bindparam("resource_id"))
+    .with_for_update()
+)
+# The lock when it was not: the whole row, read in the locking statement.
 _LOCK_AND_READ = (
-    update(Resource)
+    select(Resource)
     .where(Resource.id == bindparam("resource_id"))
-    .values(revision=Resource.revision + 1)
-    .returning(Resource)
-    .execution_options(synchronize_session=False, populate_existing=True)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_BUMP_REVISION = (
+    update(_RESOURCES)
+    .where(_RESOURCES.c.id == bindparam("resource_id"))
+    .values(revision=_RESOURCES.c.revision + 1)
+    .returning(_RESOURCES.c.revision)
 )
 
 
 def lock_resource(resource_id: int) -> Resource | None:
-    """Take the resource's lock for the rest of the transaction (its revision moves: what is
-    about to change is its availability) and have it as it is under the lock.
+    """Take the resource's lock for the rest of the transaction and have it as it is under the lock.
 
+    The row lock (PostgreSQL; on SQLite the transaction's write lock is the lock) writes nothing.
     A resource this request has read already is kept when its rules revision has not moved:
     every change to a resource's own columns moves it (app.bookings.revisions), so the object
     read is the row as it stands, and the lock need not bring thirty columns back to say so.
@@ -82,22 +92,27 @@ def lock_resource(resource_id: int) -> Resource | None:
     known_rules = held.__dict__.get("rules_revision") if held is not None else None
     with db.session.no_autoflush:  # the lock comes first: nothing is written before it
         if known_rules is None:
-            resource = db.session.scalars(_LOCK_AND_READ, {"resource_id": resource_id}).first()
-        else:
-            row = db.session.connection().execute(_LOCK_HELD, {"resource_id": resource_id}).first()
-            if row is None:
-                resource = None
-            elif row.rules_revision == known_rules:
-                set_committed_value(held, "revision", row.revision)
-                resource = held
-            else:  # changed since it was read: its columns again, its owner kept if it is the same
-                owner = held.__dict__.get("owner")
-                resource = db.session.get(Resource, resource_id, populate_existing=True)
-                if resource is not None and owner is not None and owner.id == resource.owner_id:
-                    set_committed_value(resource, "owner", owner)
-    if resource is not None:
-        mark_bumped(db.session(), resource_id)
-    return resource
+            return db.session.scalars(_LOCK_AND_READ, {"resource_id": resource_id}).first()
+        row = db.session.connection().execute(_LOCK_HELD, {"resource_id": resource_id}).first()
+        if row is None:
+            return None
+        if row.rules_revision == known_rules:
+            set_committed_value(held, "revision", row.revision)
+            return held
+        # Changed since it was read: its columns again, its owner kept if it is the same.
+        owner = held.__dict__.get("owner")
+        resource = db.session.get(Resource, resource_id, populate_existing=True)
+        if resource is not None and owner is not None and owner.id == resource.owner_id:
+            set_committed_value(resource, "owner", owner)
+        return resource
+
+
+def _bump_revision(resource: Resource) -> None:
+    """Move the revision of a resource whose bookings this transaction changes without a flush
+    (a flush moves it by itself: app.bookings.revisions)."""
+    revision = db.session.connection().execute(_BUMP_REVISION, {"resource_id": resource.id}).scalar_one()
+    set_committed_value(resource, "revision", revision)
+    mark_bumped(db.session(), resource.id)
 
 
 def decide(resource: Resource, user: User, placement: Placement, now: datetime) -> Decision:
@@ -127,7 +142,7 @@ def initial_status(resource: Resource, decision: Decision) -> BookingStatus:
 
 def place_booking(user: User, placement: Placement, *, now: datetime) -> Booking:
     """Decide and insert, holding the resource's lock; BookingRefusedError with the reason otherwise,
-    having written nothing but the lock."""
+    having written nothing."""
     resource = lock_resource(placement.resource_id)
     if resource is None or not resource.active:
         raise DomainError("not_found")
@@ -174,9 +189,10 @@ def insert_booking(
         "updated_at": now,
     }
     # Two plain INSERTs rather than a unit-of-work flush or ORM statements: this is the hot path of
-    # every booking, and the lock has already moved the resource's revision. The booking object is
+    # every booking, so the revision is moved here rather than by a flush. The booking object is
     # made from the values just written and joins the session as a loaded row
     # (make_transient_to_detached): nothing is read back.
+    _bump_revision(resource)
     connection = db.session.connection()
     booking_id = connection.execute(_INSERT_BOOKING, values).scalar_one()
     booking = Booking(id=booking_id, series_id=None, checked_in_at=None, **values)

@@ -4,18 +4,22 @@ a problem+json with API.md's code and status and words in the caller's language.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.bookings.models import Booking, Notification
+from app.directory.models import Resource
 from app.domain.resources import Policy
 from app.extensions import db
+from tests.conftest import PG_BASE_URL, Client, make_app
 from tests.factories import (
     make_article_parking,
     make_bearer,
     make_booking,
+    make_city,
     make_local_resident,
     make_membership,
     make_resource,
+    make_unit_staff,
     make_user,
     make_window,
 )
@@ -77,11 +81,13 @@ def test_refusals_are_problems_with_their_code_and_nothing_is_written(client, pa
         request["start"] = fields["start"] if ":" not in fields["start"] else at(MONDAY, fields["start"]).isoformat()
     if "end" in fields:
         request["end"] = at(MONDAY, fields["end"]).isoformat()
+    revision = parking.revision
     response = client.post("/api/v1/bookings", json=request, headers=make_bearer(staff))
     assert response.status_code == status, response.get_json()
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["code"] == code
     assert bookings_count() == 0
+    assert db.session.scalar(select(Resource.revision).where(Resource.id == parking.id)) == revision
 
 
 def test_a_full_lot_says_capacity_exceeded_in_chinese_by_default_and_in_english(client, parking, staff):
@@ -232,3 +238,25 @@ def test_only_the_owners_managers_decide(client, meeting_room, city, staff):
     response = client.post(f"/api/v1/bookings/{pending['id']}/approve", json={}, headers=make_bearer(other_manager))
     assert response.status_code == 404
     assert db.session.get(Booking, pending["id"]).status == "pending"
+
+
+@pytest.mark.skipif(not PG_BASE_URL, reason="prepared statements are psycopg's: needs TEST_DATABASE_URL")
+def test_refusals_end_without_a_rollback_so_the_statements_stay_prepared(tmp_path, request):
+    # One connection, so every request and the check below use the same one.
+    app = make_app("postgresql", tmp_path, request, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0})
+    app.test_client_class = Client
+    with app.app_context():
+        city = make_city()
+        lot = make_article_parking(city["c1"], POLICY)
+        make_booking(lot, make_user(), at(MONDAY, "09:00"), at(MONDAY, "12:00"), quantity=40)
+        headers = make_bearer(make_unit_staff(city["unit"]))
+        client = app.test_client()
+        for _ in range(7):  # psycopg prepares a statement on its fifth use, and forgets all on a ROLLBACK
+            response = client.post("/api/v1/bookings", json=body(), headers=headers)
+            assert response.get_json()["code"] == "capacity_exceeded"
+        prepared = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+    assert any("FOR UPDATE" in statement for statement in prepared), prepared
+    assert any("FROM bookings" in statement for statement in prepared), prepared
