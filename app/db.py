@@ -197,6 +197,13 @@ def end_reads_keeping_loaded(session: Session | scoped_session[Session]) -> None
     if not _is_sqlite(session):
         session.flush()
         return
+    commit_keeping_loaded(session)
+
+
+def commit_keeping_loaded(session: Session | scoped_session[Session]) -> None:
+    """Commit without expiring the objects loaded: what comes next uses them as they are."""
+    if isinstance(session, scoped_session):
+        session = session()
     keep = session.expire_on_commit
     session.expire_on_commit = False
     try:

@@ -146,14 +146,16 @@ def get_api_token(raw: str, *, now: datetime) -> ApiToken | None:
     return token
 
 
-def touch_api_token(token: ApiToken, *, now: datetime) -> bool:
-    """Note the token's use, at most once a minute so reads do not turn every API call into a
-    write; True when it was written (the caller commits it)."""
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
-        db.session.flush()
-        return True
-    return False
+def token_use_to_note(token: ApiToken, *, now: datetime) -> bool:
+    """Whether this use of the token is to be noted: at most once a minute, so reads do not turn
+    every API call into a write."""
+    return token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1)
+
+
+def touch_api_token(token: ApiToken, *, now: datetime) -> None:
+    """Note the token's use (the caller commits it)."""
+    token.last_used_at = now
+    db.session.flush()
 
 
 def revoke_api_token(token: ApiToken, *, now: datetime) -> None:

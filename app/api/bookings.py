@@ -20,7 +20,14 @@ from app.bookings.attendance import check_in as check_in_booking
 from app.bookings.console import manages_booking, may_see_booking
 from app.bookings.idempotency import MAX_KEY_LENGTH, Remembered, find_answer, fingerprint, remember_answer
 from app.bookings.models import Booking
-from app.bookings.placing import BookingRefusedError, Placement, cancel_booking, decide_pending, place_booking
+from app.bookings.placing import (
+    BookingRefusedError,
+    Placement,
+    cancel_booking,
+    decide_pending,
+    place_booking,
+    read_resource_to_book,
+)
 from app.bookings.series import (
     Occurrence,
     OnConflict,
@@ -29,7 +36,6 @@ from app.bookings.series import (
     cancel_rest_of_series,
     place_series,
 )
-from app.bookings.services import get_resource_with_owner
 from app.db import end_reads_keeping_loaded, transaction, utcnow
 from app.directory.models import Resource
 from app.directory.services import can_manage
@@ -84,7 +90,7 @@ def _time(body: dict[str, Any], name: str) -> datetime | None:
 def _placement(body: dict[str, Any], caller: User) -> Placement | Response:
     """The request's fields, checked for form; the rules are the engine's."""
     code = body.get("resource")
-    resource = get_resource_with_owner(code) if isinstance(code, str) else None
+    resource = read_resource_to_book(code) if isinstance(code, str) else None
     if resource is None or not resource.active:
         return problem(404, "not_found", detail=f"resource: {code!r} is not a bookable resource")
     start, end = _time(body, "start"), _time(body, "end")

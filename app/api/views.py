@@ -13,10 +13,10 @@ from werkzeug.wrappers import Response
 
 from app.access.services import requester_for
 from app.accounts.models import User
-from app.accounts.services import authenticate, get_api_token, issue_api_token, revoke_api_token, touch_api_token
+from app.accounts.services import authenticate, get_api_token, issue_api_token, revoke_api_token
 from app.accounts.throttle import signin_per_account, signin_per_address
 from app.api import bp
-from app.api.auth import api_token, api_user, bearer_value, token_required
+from app.api.auth import api_token, api_user, bearer_value, note_token_use, token_required
 from app.api.openapi import openapi_document
 from app.api.paging import page_args
 from app.api.serialise import availability_json, me_json, resource_json, rfc3339, user_summary
@@ -91,9 +91,7 @@ def _optional_caller() -> User | Response | None:
     token = get_api_token(bearer_value(), now=now)
     if token is None:
         return problem(401, "unauthorized")
-    if touch_api_token(token, now=now):
-        # The boundary keeps the once-a-minute note of use (a read otherwise commits nothing).
-        db.session.commit()
+    note_token_use(token, now=now)
     return token.user
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -23,8 +23,8 @@ from app.access.services import audiences_of, requester_for
 from app.accounts.models import User
 from app.bookings.availability import rules_of
 from app.bookings.models import Booking, BookingEvent, Notification
-from app.bookings.revisions import mark_bumped
-from app.bookings.services import list_holding_and_quota
+from app.bookings.revisions import mark_bumped, noted_in_transaction
+from app.bookings.services import get_resource_with_owner, list_holding_and_quota
 from app.directory.models import Resource
 from app.domain.bookings import HOLDING, BookingStatus
 from app.domain.errors import DomainError
@@ -79,6 +79,32 @@ _BUMP_REVISION = (
 )
 
 
+_LOCKED = "linli.resources_locked"
+_READ_AND_LOCK_BY_CODE = (
+    select(Resource)
+    .options(joinedload(Resource.owner))
+    .where(Resource.code == bindparam("code"))
+    .with_for_update(of=Resource)
+    .execution_options(populate_existing=True)
+)
+
+
+def read_resource_to_book(code: str) -> Resource | None:
+    """The resource a booking names, with its owner, read for the decision that follows.
+
+    On PostgreSQL the request's transaction goes on from this read to the decision
+    (begin_with_write_lock), so the read takes the row's lock as well, and lock_resource need not
+    ask again. SQLite cannot lock before its BEGIN IMMEDIATE, which comes later: there it only reads.
+    """
+    session = db.session()
+    if session.get_bind().dialect.name == "sqlite":
+        return get_resource_with_owner(code)
+    resource = session.scalar(_READ_AND_LOCK_BY_CODE, {"code": code})
+    if resource is not None:
+        noted_in_transaction(session, _LOCKED).add(resource.id)
+    return resource
+
+
 def lock_resource(resource_id: int) -> Resource | None:
     """Take the resource's lock for the rest of the transaction and have it as it is under the lock.
 
@@ -89,6 +115,8 @@ def lock_resource(resource_id: int) -> Resource | None:
     Otherwise the row is read again, in the locking statement where nothing was held.
     """
     held = db.session.identity_map.get(identity_key(Resource, resource_id))
+    if held is not None and resource_id in noted_in_transaction(db.session(), _LOCKED):
+        return held  # read under the lock already (read_resource_to_book)
     known_rules = held.__dict__.get("rules_revision") if held is not None else None
     with db.session.no_autoflush:  # the lock comes first: nothing is written before it
         if known_rules is None:

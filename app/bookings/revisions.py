@@ -67,14 +67,20 @@ def _touched(session: Session) -> Touched:
 _ALREADY = "linli.revisions_bumped"
 
 
-def mark_bumped(session: Session, resource_id: int) -> None:
-    """Note that this transaction has bumped the resource's revision itself (the booking lock
-    does), so its flushes need not bump it again."""
+def noted_in_transaction(session: Session, key: str) -> set[int]:
+    """A set of resource ids the session keeps for its current transaction only: a new
+    transaction finds it empty."""
     transaction = session.get_transaction()
-    held = session.info.get(_ALREADY)
-    if held is None or held[0] is not transaction:
-        held = session.info[_ALREADY] = (transaction, set())
-    held[1].add(resource_id)
+    noted = session.info.get(key)
+    if noted is None or noted[0] is not transaction:
+        noted = session.info[key] = (transaction, set())
+    return noted[1]
+
+
+def mark_bumped(session: Session, resource_id: int) -> None:
+    """Note that this transaction has bumped the resource's revision itself (placing a booking
+    does), so its flushes need not bump it again."""
+    noted_in_transaction(session, _ALREADY).add(resource_id)
 
 
 def _bump(session: Session, _context: Any, _instances: Any) -> None:

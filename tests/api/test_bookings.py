@@ -23,7 +23,7 @@ from tests.factories import (
     make_user,
     make_window,
 )
-from tests.when import at, next_monday
+from tests.when import at, count_statements, next_monday
 
 POLICY = Policy(slot_minutes=30, min_minutes=30, max_minutes=600, book_ahead_days=30)
 MONDAY = next_monday()
@@ -260,3 +260,22 @@ def test_refusals_end_without_a_rollback_so_the_statements_stay_prepared(tmp_pat
             engine.dispose()
     assert any("FOR UPDATE" in statement for statement in prepared), prepared
     assert any("FROM bookings" in statement for statement in prepared), prepared
+
+
+def test_a_booking_locks_the_resource_once_and_on_postgresql_as_it_reads_it(client, parking, staff, engine_name):
+    headers = make_bearer(staff)
+    client.post(
+        "/api/v1/bookings", json=body(start="13:00", end="14:00"), headers=headers
+    )  # the token's first use noted
+    with count_statements() as statements:
+        response = client.post("/api/v1/bookings", json=body(), headers=headers)
+    assert response.status_code == 201
+    reads_of_the_resource = [s for s in statements if s.lstrip().startswith("SELECT") and "FROM resources" in s]
+    if engine_name == "postgresql":
+        # One transaction from the first read: the read of the resource is its lock.
+        [read] = reads_of_the_resource
+        assert read.rstrip().endswith("FOR UPDATE OF resources")
+    else:
+        # SQLite reads, then takes the write lock (BEGIN IMMEDIATE) and checks nothing changed.
+        assert len(reads_of_the_resource) == 2 and "BEGIN IMMEDIATE" in statements
+    assert sum(s.startswith("UPDATE resources") for s in statements) == 1  # the revision moves once

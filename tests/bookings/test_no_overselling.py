@@ -1,5 +1,7 @@
 """Under load a resource is never oversold: 64 concurrent attempts, each on its own connection,
-at the last 3 spaces of a lot and at the last slot of a court, 20 rounds, on every engine."""
+at the last 3 spaces of a lot and at the last slot of a court, 20 rounds, on every engine.
+Rounds alternate between the booking service called directly and POST /api/v1/bookings, whose
+path to the lock differs (on PostgreSQL it locks the row as it reads the resource)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from app.domain.bookings import HOLDING
 from app.domain.resources import Policy
 from app.extensions import db
 from tests.conftest import make_app
-from tests.factories import make_booking, make_city, make_resource, make_user, make_window
+from tests.factories import make_bearer, make_booking, make_city, make_resource, make_user, make_window
 from tests.when import at, next_monday
 
 ATTEMPTS = 64
@@ -38,41 +40,67 @@ def busy_app(engine_name, tmp_path, request):
 
 
 def storm(app: Flask, resource_id: int, user_ids: list[int], start, end) -> tuple[int, dict[str, int]]:
-    """Every user tries at once for one unit of [start, end); the number placed and the refusals by code."""
+    """Every user tries at once for one unit of [start, end) through the booking service; the
+    number placed and the refusals by code."""
     from app.accounts.models import User
 
-    barrier = threading.Barrier(len(user_ids))
-    placed = [0]
-    refusals: dict[str, int] = {}
+    def attempt(user_id: int, barrier: threading.Barrier) -> str:
+        with app.app_context():
+            user = db.session.get(User, user_id)
+            db.session.commit()  # each starts from a fresh transaction, as a request does
+            barrier.wait(timeout=60)
+            try:
+                with transaction(db.session, write_lock=True):
+                    place_booking(user, Placement(resource_id, start, end, 1), now=utcnow())
+                return "placed"
+            except BookingRefusedError as refused:
+                return refused.code
+            finally:
+                db.session.remove()
+
+    return _all_at_once(attempt, user_ids)
+
+
+def storm_through_the_api(
+    app: Flask, code: str, headers: list[dict[str, str]], start, end
+) -> tuple[int, dict[str, int]]:
+    """The same through POST /api/v1/bookings, one client per user."""
+    body = {"resource": code, "start": start.isoformat(), "end": end.isoformat(), "quantity": 1}
+
+    def attempt(n: int, barrier: threading.Barrier) -> str:
+        client = app.test_client()
+        barrier.wait(timeout=60)
+        answer = client.post("/api/v1/bookings", json=body, headers=headers[n])
+        return "placed" if answer.status_code == 201 else answer.get_json()["code"]
+
+    return _all_at_once(attempt, list(range(len(headers))))
+
+
+def _all_at_once(attempt, args: list[int]) -> tuple[int, dict[str, int]]:  # type: ignore[no-untyped-def]
+    barrier = threading.Barrier(len(args))
+    outcomes: list[str] = []
     lock = threading.Lock()
     errors: list[BaseException] = []
 
-    def attempt(user_id: int) -> None:
+    def run(arg: int) -> None:
         try:
-            with app.app_context():
-                user = db.session.get(User, user_id)
-                db.session.commit()  # each starts from a fresh transaction, as a request does
-                barrier.wait(timeout=60)
-                try:
-                    with transaction(db.session, write_lock=True):
-                        place_booking(user, Placement(resource_id, start, end, 1), now=utcnow())
-                    with lock:
-                        placed[0] += 1
-                except BookingRefusedError as refused:
-                    with lock:
-                        refusals[refused.code] = refusals.get(refused.code, 0) + 1
-                finally:
-                    db.session.remove()
+            outcome = attempt(arg, barrier)
+            with lock:
+                outcomes.append(outcome)
         except Exception as error:  # noqa: BLE001 (a thread's failure is reported in the test's thread)
             errors.append(error)
 
-    threads = [threading.Thread(target=attempt, args=(uid,)) for uid in user_ids]
+    threads = [threading.Thread(target=run, args=(arg,)) for arg in args]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
     assert not errors, errors[:3]
-    return placed[0], refusals
+    refusals: dict[str, int] = {}
+    for outcome in outcomes:
+        if outcome != "placed":
+            refusals[outcome] = refusals.get(outcome, 0) + 1
+    return outcomes.count("placed"), refusals
 
 
 def peak_held(resource_id: int, start, end) -> int:
@@ -99,6 +127,7 @@ def test_concurrent_attempts_get_exactly_the_free_capacity(busy_app, capacity, t
     users = [make_user() for _ in range(ATTEMPTS)]
     holder = make_user()
     user_ids = [u.id for u in users]
+    headers = [make_bearer(u) for u in users]
     day = next_monday() + timedelta(days=1)
     db.session.commit()
     for round_ in range(ROUNDS):
@@ -106,7 +135,10 @@ def test_concurrent_attempts_get_exactly_the_free_capacity(busy_app, capacity, t
         end = start + timedelta(minutes=30)
         if taken:
             make_booking(place, holder, start, end, quantity=taken)
-        placed, refusals = storm(busy_app, place.id, user_ids, start, end)
+        if round_ % 2:
+            placed, refusals = storm_through_the_api(busy_app, place.code, headers, start, end)
+        else:
+            placed, refusals = storm(busy_app, place.id, user_ids, start, end)
         db.session.commit()
         free = capacity - taken
         assert placed == free, f"{label}, round {round_}: {placed} placed, {refusals}"
