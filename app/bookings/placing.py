@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Select, bindparam, literal_column, select, true, update
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -216,20 +217,27 @@ def insert_booking(
         "created_at": now,
         "updated_at": now,
     }
-    # Two plain INSERTs rather than a unit-of-work flush or ORM statements: this is the hot path of
-    # every booking, so the revision is moved here rather than by a flush. The booking object is
-    # made from the values just written and joins the session as a loaded row
-    # (make_transient_to_detached): nothing is read back.
-    _bump_revision(resource)
+    event = {"at": now, "actor_id": user.id, "to_status": status.value, "reason": reason}
+    # Plain statements rather than a unit-of-work flush or ORM ones: this is the hot path of every
+    # booking, so the revision is moved here rather than by a flush. PostgreSQL makes the three
+    # writes in one statement (data-modifying WITH); SQLite, which has no such thing, in three.
     connection = db.session.connection()
-    booking_id = connection.execute(_INSERT_BOOKING, values).scalar_one()
+    if connection.dialect.name == "postgresql":
+        params = {f"placed_{k}": v for k, v in values.items()} | {f"step_{k}": v for k, v in event.items()}
+        booking_id, revision = connection.execute(_PLACE_IN_ONE, params).one()
+        set_committed_value(resource, "revision", revision)
+        mark_bumped(db.session(), resource.id)
+    else:
+        _bump_revision(resource)
+        booking_id = connection.execute(_INSERT_BOOKING, values).scalar_one()
+        connection.execute(_INSERT_EVENT, {"booking_id": booking_id, **event})
+    # The booking object is made from the values just written and joins the session as a loaded
+    # row (make_transient_to_detached): nothing is read back.
     booking = Booking(id=booking_id, series_id=None, checked_in_at=None, **values)
     make_transient_to_detached(booking)
     db.session.add(booking)
     for name, known in (("resource", resource), ("user", user), ("on_behalf_of", placement.on_behalf_of)):
         set_committed_value(booking, name, known)  # known already: reading them loads nothing
-    event = {"booking_id": booking_id, "at": now, "actor_id": user.id, "to_status": status.value, "reason": reason}
-    connection.execute(_INSERT_EVENT, event)
     return booking
 
 
@@ -238,7 +246,39 @@ _BOOKINGS = Booking.__table__
 _INSERT_BOOKING = (
     _BOOKINGS.insert().values({name: bindparam(name) for name in _BOOKING_FIELDS}).returning(_BOOKINGS.c.id)
 )
-_INSERT_EVENT = BookingEvent.__table__.insert().values({name: bindparam(name) for name in _EVENT_FIELDS})
+_EVENTS = BookingEvent.__table__
+_INSERT_EVENT = _EVENTS.insert().values({name: bindparam(name) for name in _EVENT_FIELDS})
+
+
+def _place_in_one() -> Select[Any]:
+    """WITH bumped AS (UPDATE resources ... RETURNING revision), placed AS (INSERT INTO bookings
+    ... RETURNING id), history AS (INSERT INTO booking_events SELECT placed.id, ...)
+    SELECT placed.id, bumped.revision.
+
+    Its parameters are named apart from every column of the three tables (`placed_start`, not
+    `start`): SQLAlchemy would otherwise add a parameter named like a column to that table's part
+    (the bookings' `created_at` to the UPDATE of resources)."""
+    # A literal 1: a bound one leaves an unfilled parameter behind in a WITH part.
+    bumped = (
+        update(_RESOURCES)
+        .where(_RESOURCES.c.id == bindparam("placed_resource_id"))
+        .values({_RESOURCES.c.revision: _RESOURCES.c.revision + literal_column("1")})
+    )
+    bumped_cte = bumped.returning(_RESOURCES.c.revision).cte("bumped")
+    placed = (
+        _BOOKINGS.insert()
+        .values({name: bindparam(f"placed_{name}") for name in _BOOKING_FIELDS})
+        .returning(_BOOKINGS.c.id)
+        .cte("placed")
+    )
+    first_step = select(
+        placed.c.id, *(bindparam(f"step_{name}", type_=_EVENTS.c[name].type) for name in _EVENT_FIELDS[1:])
+    )
+    history = _EVENTS.insert().from_select(list(_EVENT_FIELDS), first_step).cte("history")
+    return select(placed.c.id, bumped_cte.c.revision).select_from(placed.join(bumped_cte, true())).add_cte(history)
+
+
+_PLACE_IN_ONE = _place_in_one()
 
 
 def _move(booking: Booking, to: BookingStatus, *, actor: User | None, reason: str, now: datetime) -> None:
