@@ -32,7 +32,8 @@ def test_the_real_scheduler_fires_a_job_that_expires_an_undecided_booking(app, c
             lambda: db.session.scalar(select(Booking.status).where(Booking.id == booking.id)) == "expired",
             what="the scheduler to expire the booking",
         )
-        run = db.session.get(JobRun, "expire_pending")
+        # The run is recorded in a transaction of its own, just after the job's.
+        run = wait_for(lambda: db.session.get(JobRun, "expire_pending"), what="the run to be recorded")
         assert run.last_status == "ok" and run.runs >= 1
         assert scheduler.stop(signal.SIGTERM) == 0, scheduler.output()
     assert "leading" in scheduler.output()
