@@ -18,6 +18,7 @@ from app.domain.workdays import is_workday
 from app.extensions import db
 from app.organisations.services import get_organisation
 from app.workdays.services import calendar_between, set_manual_day
+from tests.e2e.menu import open_menu
 from tests.when import SHANGHAI, at
 
 
@@ -110,7 +111,7 @@ def test_community_manager_approves_a_pending_booking_in_one_tap(phone: Page, li
         db.session.commit()
         assert get_organisation("LZ-DB-01") is not None
     sign_in(phone, "13800000004", "demo-pass-4")
-    phone.get_by_role("button", name="菜单").click()
+    open_menu(phone)
     phone.get_by_role("link", name="审批").click()
     card = phone.get_by_role("article").filter(has_text="读书会")
     expect(card).to_contain_text("读书会")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.menu import open_menu
+
 
 def only_this_site(page: Page, base_url: str) -> list[str]:
     return [url for url in page.requested if not url.startswith(base_url) and not url.startswith("data:")]
@@ -15,12 +17,12 @@ def only_this_site(page: Page, base_url: str) -> list[str]:
 def test_resident_signs_in_on_a_phone_in_chinese(phone: Page, live_server, tmp_path: Path):
     phone.goto("/")
     expect(phone.locator("html")).to_have_attribute("lang", "zh-Hans")
-    phone.get_by_role("button", name="菜单").click()
+    open_menu(phone)
     phone.get_by_role("navigation", name="主导航").get_by_role("link", name="登录").click()
     phone.get_by_label("手机号或电子邮箱").fill("13800000001")
     phone.get_by_label("密码").fill("demo-pass-1")
     phone.get_by_role("button", name="登录").click()
-    phone.get_by_role("button", name="菜单").click()
+    open_menu(phone)
     expect(phone.get_by_role("link", name="张三")).to_be_visible()
     phone.screenshot(path=str(tmp_path / "signed-in.png"), full_page=True)
     if os.environ.get("LINLI_SCREENSHOTS"):
@@ -54,8 +56,7 @@ def test_admin_registers_a_unit_with_a_community_and_acknowledges_it(phone: Page
 
 def test_language_switch_turns_the_page_english(phone: Page, live_server):
     phone.goto("/accounts/sign-in")
-    phone.get_by_role("button", name="菜单").click()
-    expect(phone.get_by_label("语言")).to_be_visible()  # the menu has opened
+    open_menu(phone)
     phone.get_by_label("语言").select_option("en")
     with phone.expect_navigation():
         phone.get_by_role("button", name="切换").click()
