@@ -139,7 +139,11 @@ def lock_resource(resource_id: int) -> Resource | None:
 def _bump_revision(resource: Resource) -> None:
     """Move the revision of a resource whose bookings this transaction changes without a flush
     (a flush moves it by itself: app.bookings.revisions)."""
-    revision = db.session.connection().execute(_BUMP_REVISION, {"resource_id": resource.id}).scalar_one()
+    _note_revision(resource, db.session.connection().execute(_BUMP_REVISION, {"resource_id": resource.id}).scalar_one())
+
+
+def _note_revision(resource: Resource, revision: int) -> None:
+    """The object learns the revision just written, and this transaction's flushes that it moved."""
     set_committed_value(resource, "revision", revision)
     mark_bumped(db.session(), resource.id)
 
@@ -225,8 +229,7 @@ def insert_booking(
     if connection.dialect.name == "postgresql":
         params = {f"placed_{k}": v for k, v in values.items()} | {f"step_{k}": v for k, v in event.items()}
         booking_id, revision = connection.execute(_PLACE_IN_ONE, params).one()
-        set_committed_value(resource, "revision", revision)
-        mark_bumped(db.session(), resource.id)
+        _note_revision(resource, revision)
     else:
         _bump_revision(resource)
         booking_id = connection.execute(_INSERT_BOOKING, values).scalar_one()
