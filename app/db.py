@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, event
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.types import TypeDecorator
@@ -210,6 +210,17 @@ def commit_keeping_loaded(session: Session | scoped_session[Session]) -> None:
         session.commit()
     finally:
         session.expire_on_commit = keep
+
+
+def reading_connection(session: Session | scoped_session[Session]) -> Connection:
+    """The session's connection for a plain (Core) read on a hot path, after the flush that
+    session.execute would make first: going past the session's execute saves its own work on
+    each statement (about as much as the driver's), and nothing pending is missed."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.autoflush:
+        session.flush()
+    return session.connection()
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from sqlalchemy import CompoundSelect, Select, and_, bindparam, literal, null, o
 from app.access.models import Closure, Window
 from app.accounts.models import User
 from app.audit.services import diff, record
+from app.db import reading_connection
 from app.directory.models import Resource
 from app.directory.services import can_manage
 from app.domain.audiences import Requester, audiences_for
@@ -358,7 +359,7 @@ _STANDING_ACTING = union_all(
 
 def _read_standing(user: User, query: CompoundSelect, params: dict[str, Any]) -> _Standing:
     found = _Standing()
-    for part, org_id, flag, role, code, name in db.session.execute(query, params):
+    for part, org_id, flag, role, code, name in reading_connection(db.session).execute(query, params):
         if part == _MEMBERSHIP:
             found.member_of.add(org_id)
             found.manages_any = found.manages_any or role == Role.MANAGER.value

@@ -12,6 +12,7 @@ from sqlalchemy import DateTime, bindparam, case, func, literal, select, text, t
 from sqlalchemy.orm import joinedload
 
 from app.bookings.models import HOLDING_SQL, Booking
+from app.db import reading_connection
 from app.directory.models import Resource
 from app.directory.services import _text_filter, area_owner_ids
 from app.domain.bookings import COUNTS_FOR_QUOTA, HOLDING
@@ -200,7 +201,7 @@ def list_holding_and_quota(
     if quota_key is not None:
         query = _HELD_AND_QUOTA["unit" if quota_key.startswith("unit:") else "user"]
         params.update(quota_params(quota_key), week_start=week_span[0], week_end=week_span[1])
-    rows = db.session.execute(query, params).all()
+    rows = reading_connection(db.session).execute(query, params).all()
     # Bookings share their times (the slot grid): convert each distinct time once.
     times: dict[datetime, datetime] = {}
     for _, start, end, _ in rows:
