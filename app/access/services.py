@@ -357,14 +357,20 @@ _STANDING_ACTING = union_all(
 )
 
 
-def _read_standing(user: User, query: CompoundSelect, params: dict[str, Any]) -> _Standing:
+def standing_statement(*, acting: bool) -> CompoundSelect:
+    """requester_for's statement, with the parameters `user_id` (and `unit_id` when acting for a
+    unit): rows of (part, organisation id, flag, role, code, name) for requester_from_rows."""
+    return _STANDING_ACTING if acting else _STANDING
+
+
+def _read_standing(user: User, rows: Iterable[Sequence[Any]]) -> _Standing:
     found = _Standing()
-    for part, org_id, flag, role, code, name in reading_connection(db.session).execute(query, params):
+    for part, org_id, flag, role, *named in rows:
         if part == _MEMBERSHIP:
             found.member_of.add(org_id)
             found.manages_any = found.manages_any or role == Role.MANAGER.value
             if flag:
-                found.units.append(UnitChoice(org_id, code, name))
+                found.units.append(UnitChoice(org_id, *named))
         elif part == _RESIDENCE:
             found.resident.add(org_id)
             if flag:
@@ -383,10 +389,14 @@ def requester_for(user: User | None, *, acting_for: Organisation | None = None) 
     # One statement for all of it (every booking and every signed-in page asks), each part marked:
     # the acknowledged residences, the memberships with their roles, and the communities the unit
     # acted for is acknowledged by.
-    if acting_for is None:
-        found = _read_standing(user, _STANDING, {"user_id": user.id})
-    else:
-        found = _read_standing(user, _STANDING_ACTING, {"user_id": user.id, "unit_id": acting_for.id})
+    params = {"user_id": user.id} if acting_for is None else {"user_id": user.id, "unit_id": acting_for.id}
+    rows = reading_connection(db.session).execute(standing_statement(acting=acting_for is not None), params)
+    return requester_from_rows(user, acting_for, rows)
+
+
+def requester_from_rows(user: User, acting_for: Organisation | None, rows: Iterable[Sequence[Any]]) -> Requester:
+    """The requester that standing_statement's rows (the first four columns are enough) make."""
+    found = _read_standing(user, rows)
     plain = Requester(user.id, frozenset(found.resident), frozenset(found.party), frozenset(found.member_of))
     if acting_for is None:
         return plain
@@ -422,7 +432,7 @@ def requester_with_units(
             .scalar_subquery()
         )
         parts.append(_unit_registrations(mine))
-    found = _read_standing(user, union_all(*parts), {})
+    found = _read_standing(user, reading_connection(db.session).execute(union_all(*parts)))
     acting = next((u for u in found.units if u.code == acting_code), None) if acting_code else None
     requester = Requester(user.id, frozenset(found.resident), frozenset(found.party), frozenset(found.member_of))
     if acting is not None:

@@ -20,12 +20,11 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from app.access.services import audiences_of, requester_for
 from app.accounts.models import User
 from app.bookings.availability import rules_of
+from app.bookings.decision_reads import read_for_decision
 from app.bookings.models import Booking, BookingEvent, Notification
 from app.bookings.revisions import mark_bumped, noted_in_transaction
-from app.bookings.services import list_holding_and_quota
 from app.directory.models import Resource
 from app.domain.bookings import HOLDING, BookingStatus
 from app.domain.errors import DomainError
@@ -166,12 +165,10 @@ def decide(resource: Resource, user: User, placement: Placement, now: datetime) 
     first_day = start.astimezone(zone).date()
     last_day = max(first_day, (end - timedelta(microseconds=1)).astimezone(zone).date())
     rules = rules_of(resource, first_day, last_day)
-    requester = requester_for(user, acting_for=placement.on_behalf_of)
-    audiences = audiences_of(requester, resource)
-    quota_matters = any(w.max_minutes_per_week is not None for w in rules.windows if w.audience in audiences)
-    held, used = list_holding_and_quota(resource, first_day, last_day, requester.quota_key if quota_matters else None)
-    request = Request(start, end, placement.quantity, audiences, requester.may_act, requester.quota_key)
-    return check_booking(request, rules, held, now, week_minutes_used=used)
+    read = read_for_decision(resource, user, placement.on_behalf_of, rules, first_day, last_day)
+    requester = read.requester
+    request = Request(start, end, placement.quantity, read.audiences, requester.may_act, requester.quota_key)
+    return check_booking(request, rules, read.held, now, week_minutes_used=read.week_minutes_used)
 
 
 def initial_status(resource: Resource, decision: Decision) -> BookingStatus:

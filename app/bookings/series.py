@@ -12,12 +12,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from app.access.services import audiences_of, requester_for
 from app.accounts.models import User
 from app.bookings.availability import rules_of
+from app.bookings.decision_reads import read_for_decision
 from app.bookings.models import Booking, BookingEvent, BookingSeries
 from app.bookings.placing import Placement, cancel_booking, initial_status, lock_resource
-from app.bookings.services import list_holding_and_quota
 from app.directory.models import Resource
 from app.domain.bookings import HOLDING, BookingStatus
 from app.domain.errors import DomainError
@@ -70,12 +69,10 @@ def plan_series(
         return []
     last_day = (spans[-1].end - timedelta(microseconds=1)).astimezone(zone).date()
     rules = rules_of(resource, first_day, last_day)
-    requester = requester_for(user, acting_for=placement.on_behalf_of)
-    audiences = audiences_of(requester, resource)
-    quota_matters = any(w.max_minutes_per_week is not None for w in rules.windows if w.audience in audiences)
-    held, used = list_holding_and_quota(resource, first_day, last_day, requester.quota_key if quota_matters else None)
-    template = Request(start, end, placement.quantity, audiences, requester.may_act, requester.quota_key)
-    decisions = decide_series(spans, template, rules, held, now, used)
+    read = read_for_decision(resource, user, placement.on_behalf_of, rules, first_day, last_day)
+    requester = read.requester
+    template = Request(start, end, placement.quantity, read.audiences, requester.may_act, requester.quota_key)
+    decisions = decide_series(spans, template, rules, read.held, now, read.week_minutes_used)
     return [Occurrence(s.start, s.end, d.code, d) for s, d in zip(spans, decisions, strict=True)]
 
 

@@ -8,7 +8,19 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, bindparam, case, func, literal, select, text, type_coerce, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    DateTime,
+    Select,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    text,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
 from app.bookings.models import HOLDING_SQL, Booking
@@ -186,37 +198,55 @@ def list_holding_and_quota(
     Bookings over the same times are summed into one `Held` (without a quota key): capacity
     counts only quantities over time, and a busy lot's week has hundreds on the same slots.
     """
-    zone = ZoneInfo(resource.timezone)
-    buffer = timedelta(minutes=resource.buffer_minutes)
-    hold_start = datetime.combine(first_day, time(0), tzinfo=zone) - buffer
-    hold_end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone)
-    params: dict[str, Any] = {
-        "resource_id": resource.id,
-        "hold_start": hold_start,
-        "hold_end": hold_end + timedelta(minutes=resource.min_minutes) + buffer,
-        "earliest": hold_start - timedelta(minutes=resource.max_minutes),
-    }
-    week_span = _week_span(first_day, last_day, zone)
-    query: Any = _HELD_SORTED
-    if quota_key is not None:
-        query = _HELD_AND_QUOTA["unit" if quota_key.startswith("unit:") else "user"]
-        params.update(quota_params(quota_key), week_start=week_span[0], week_end=week_span[1])
-    rows = reading_connection(db.session).execute(query, params).all()
-    # Bookings share their times (the slot grid): convert each distinct time once.
-    times: dict[datetime, datetime] = {}
-    for _, start, end, _ in rows:
-        if start not in times:
-            times[start] = _utc(start)
-        if end not in times:
-            times[end] = _utc(end)
-    held = [Held(times[start], times[end], int(quantity)) for part, start, end, quantity in rows if part == 0]
-    used: dict[date, int] = {}
-    if quota_key is not None:
+    reading = HoldingRead(resource, first_day, last_day, quota_key)
+    return reading.held_and_used(reading_connection(db.session).execute(reading.statement, reading.params).all())
+
+
+class HoldingRead:
+    """list_holding_and_quota's statement and parameters, and what its rows
+    (part, start, end, quantity) make: a caller may run the statement within a larger one."""
+
+    def __init__(self, resource: Resource, first_day: date, last_day: date, quota_key: str | None) -> None:
+        self.zone = ZoneInfo(resource.timezone)
+        self.quota_key = quota_key
+        buffer = timedelta(minutes=resource.buffer_minutes)
+        hold_start = datetime.combine(first_day, time(0), tzinfo=self.zone) - buffer
+        hold_end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=self.zone)
+        self.params: dict[str, Any] = {
+            "resource_id": resource.id,
+            "hold_start": hold_start,
+            "hold_end": hold_end + timedelta(minutes=resource.min_minutes) + buffer,
+            "earliest": hold_start - timedelta(minutes=resource.max_minutes),
+        }
+        self.week_span = _week_span(first_day, last_day, self.zone)
+        self.statement: Select[Any] | CompoundSelect[Any] = _HELD_SORTED
+        if quota_key is not None:
+            self.statement = _HELD_AND_QUOTA[quota_kind(quota_key)]
+            self.params.update(quota_params(quota_key), week_start=self.week_span[0], week_end=self.week_span[1])
+
+    def held_and_used(
+        self, rows: Sequence[tuple[int, datetime, datetime, int]], *, count_quota: bool = True
+    ) -> tuple[list[Held], dict[date, int]]:
+        """The holdings, sorted, and (when `count_quota`) the minutes used in each week."""
+        # Bookings share their times (the slot grid): convert each distinct time once.
+        times: dict[datetime, datetime] = {}
+        for _, start, end, _ in rows:
+            if start not in times:
+                times[start] = _utc(start)
+            if end not in times:
+                times[end] = _utc(end)
+        held = [Held(times[start], times[end], int(quantity)) for part, start, end, quantity in rows if part == 0]
         held.sort(key=attrgetter("start", "end"))
-        for part, start, end, quantity in rows:
-            if part == 1:
-                _add_week_minutes(used, times[start], times[end], quantity, zone, week_span)
-    return held, used
+        used: dict[date, int] = {}
+        if self.quota_key is not None and count_quota:
+            for part, start, end, quantity in rows:
+                if part == 1:
+                    _add_week_minutes(used, times[start], times[end], quantity, self.zone, self.week_span)
+        return held, used
+
+
+def quota_kind(quota_key: str) -> str:
+    return "unit" if quota_key.startswith("unit:") else "user"
 
 
 class Candidate(NamedTuple):

@@ -282,3 +282,17 @@ def test_a_booking_locks_the_resource_once_and_on_postgresql_as_it_reads_it(clie
     writes = [s for s in statements if s.lstrip().startswith(("WITH", "INSERT", "UPDATE"))]
     # PostgreSQL writes the booking, its first history step and the revision in one statement.
     assert len(writes) == (1 if engine_name == "postgresql" else 3)
+
+
+def test_a_booking_reads_the_requesters_standing_and_the_holdings_in_one_statement(client, parking, staff, engine_name):
+    headers = make_bearer(staff)
+    client.post("/api/v1/bookings", json=body(start="13:00", end="14:00"), headers=headers)  # token use noted
+    with count_statements() as statements:
+        response = client.post("/api/v1/bookings", json=body(), headers=headers)  # acting for the unit
+    assert response.status_code == 201, response.get_json()
+    reads = [s for s in statements if s.lstrip().startswith("SELECT")]
+    [decision_read] = [s for s in reads if "FROM bookings" in s]
+    assert "registrations" in decision_read and "memberships" in decision_read
+    # The token with its user, the unit acted for, the resource (twice on SQLite: read, then
+    # checked under the write lock) and the decision's read: nothing else is read.
+    assert len(reads) == (4 if engine_name == "postgresql" else 5), [r[:60] for r in reads]
