@@ -28,7 +28,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
 
     app.jinja_env.add_extension("jinja2.ext.do")
 
-    from app import errors, i18n, models, security  # noqa: F401  (models: complete metadata)
+    from app import errors, i18n, models, security, sessions  # noqa: F401  (models: complete metadata)
     from app.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -39,6 +39,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    sessions.init_app(app)
 
     from app.accounts.auth import init_login
 

@@ -85,6 +85,15 @@ def test_session_cookie_does_not_authenticate_the_api(client, auth):
     assert client.get("/api/v1/me").status_code == 401
 
 
+def test_an_api_call_neither_reads_nor_sets_the_pages_session_cookie(client, auth):
+    make_user(phone="13800000002", locale="en")
+    auth.sign_in("13800000002", PASSWORD)  # the pages' session: signed in, English
+    answer = client.get("/api/v1/me", headers={"Accept-Language": "zh-CN"})
+    assert answer.status_code == 401 and "Set-Cookie" not in answer.headers
+    assert "请" in answer.get_json()["detail"]  # the request's language, not the signed-in user's
+    assert client.get("/accounts/settings").status_code == 200  # the pages' session is as it was
+
+
 def test_me_lists_memberships_residence_and_registrations(client):
     city = make_city()
     user = make_user(name="张三", phone="13800000002")
