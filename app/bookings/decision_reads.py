@@ -16,7 +16,7 @@ from sqlalchemy import CompoundSelect, Integer, Select, literal, null, select, u
 
 from app.access.services import audiences_of, requester_for, requester_from_rows, standing_statement
 from app.accounts.models import User
-from app.bookings.services import HoldingRead
+from app.bookings.services import HoldingRead, list_holding_and_quota
 from app.db import reading_connection
 from app.directory.models import Resource
 from app.domain.audiences import Audience, Requester
@@ -75,10 +75,7 @@ def read_for_decision(
     if not user.is_authenticated:
         requester = requester_for(None)
         audiences = audiences_of(requester, resource)
-        reading = HoldingRead(resource, first_day, last_day, None)
-        held, used = reading.held_and_used(
-            reading_connection(db.session).execute(reading.statement, reading.params).all()
-        )
+        held, used = list_holding_and_quota(resource, first_day, last_day, None)
         return DecisionReads(requester, audiences, held, used)
     acting = acting_for is not None
     quota_key = Requester(user.id, acting_for=acting_for.id if acting_for is not None else None).quota_key
