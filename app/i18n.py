@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
 from app.extensions import babel
+from app.sessions import API_PREFIX
 
 CHINESE = "zh_Hans_CN"
 ENGLISH = "en"
@@ -31,17 +32,28 @@ def select_locale() -> str:
     if not has_request_context():
         # Commands and jobs: the shell's language, else the product's default.
         return normalise_locale(os.environ.get("LANGUAGE") or os.environ.get("LANG")) or CHINESE
+    if request.path.startswith(API_PREFIX):
+        # An API call speaks the request's language (API.md), else its token user's setting, noted
+        # when the token was read (app.api.auth: the user may be expired by a commit since, and
+        # reloading it would cost a statement). Never a page cookie's: no page user to load.
+        return _asked() or normalise_locale(g.get("api_locale")) or CHINESE
+    return _page_choice() or _asked() or CHINESE
+
+
+def _asked() -> str | None:
+    """The request's Accept-Language, when it names a language we have."""
+    # Browsers send zh-CN; Babel's best_match would not map that to zh_Hans_CN,
+    # so offer the bare language and fold any Chinese into the Simplified catalog.
+    return normalise_locale(request.accept_languages.best_match([CHINESE, "zh", "zh_CN", ENGLISH]))
+
+
+def _page_choice() -> str | None:
+    """The signed-in user's setting, else the page switch's choice."""
     if current_user and current_user.is_authenticated and current_user.locale:
         chosen = normalise_locale(current_user.locale)
         if chosen:
             return chosen
-    chosen = normalise_locale(session.get("locale"))
-    if chosen:
-        return chosen
-    # Browsers send zh-CN; Babel's best_match would not map that to zh_Hans_CN,
-    # so offer the bare language and fold any Chinese into the Simplified catalog.
-    best = request.accept_languages.best_match([CHINESE, "zh", "zh_CN", ENGLISH]) if request else None
-    return normalise_locale(best) or CHINESE
+    return normalise_locale(session.get("locale"))
 
 
 def html_lang() -> str:

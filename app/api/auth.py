@@ -36,6 +36,7 @@ def token_required(view: F) -> F:
         note_token_use(token, now=now)
         g.api_token = token
         g.api_user = token.user
+        g.api_locale = token.user.locale  # the language of the answer (app.i18n)
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]

@@ -100,6 +100,17 @@ def test_a_full_lot_says_capacity_exceeded_in_chinese_by_default_and_in_english(
     assert english.get_json()["detail"] == "Not enough is free at this time."
 
 
+def test_without_accept_language_a_refusal_speaks_the_callers_language_setting(client, parking, staff):
+    make_booking(parking, make_user(), at(MONDAY, "09:00"), at(MONDAY, "12:00"), quantity=40)
+    staff.locale = "en"
+    db.session.commit()
+    headers = make_bearer(staff)
+    english = client.post("/api/v1/bookings", json=body(), headers=headers)
+    assert english.get_json()["detail"] == "Not enough is free at this time."
+    asked = client.post("/api/v1/bookings", json=body(), headers={**headers, "Accept-Language": "zh-CN"})
+    assert asked.get_json()["detail"] == "该时段剩余数量不足。"
+
+
 def test_acting_for_a_unit_one_does_not_belong_to_is_forbidden(client, parking, city):
     resident = make_local_resident(city["c1"])
     response = client.post("/api/v1/bookings", json=body(quantity=1), headers=make_bearer(resident))
