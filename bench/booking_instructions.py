@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.booking import LOTS, QUANTITY, build, slot
+from bench.booking import LOTS, QUANTITY, SLOTS, build, slot
 from bench.directory import DEFAULT_PG_URL, PROJECT_DIR, database
 
 SHORT = 10
@@ -77,8 +77,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is needed (Debian: apt-get install valgrind)")
-    if args.pairs <= SHORT or args.pairs > 1400:
-        sys.exit(f"--pairs: more than {SHORT} and at most 1400 (the lots' slots in the booking horizon)")
+    if args.pairs <= SHORT or args.pairs > SLOTS - 48:
+        sys.exit(f"--pairs: more than {SHORT} and at most {SLOTS - 48} (the lots' slots in the booking horizon)")
     with tempfile.TemporaryDirectory(prefix="linli-instructions-") as tmp:
         workdir = Path(tmp)
         with database("postgresql", argparse.Namespace(pg_url=args.pg_url), workdir) as url:
