@@ -59,7 +59,7 @@ format: $(STAMP)-dev
 extract-messages: $(STAMP)-run
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --ignore-dirs=".* node_modules" \
 		--project=Linli --copyright-holder="Linli contributors" -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --width 100
 
 ## migrate: write a new migration from the models (review it before committing)
 migrate: $(STAMP)-run

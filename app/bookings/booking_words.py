@@ -131,10 +131,44 @@ OTHER_NOTICES = {
 }
 
 
+# Where a notice about no booking leads (the page where its reader acts on it), and what the link says.
+OTHER_NOTICE_PAGES = {
+    "calendar_missing": ("admin.calendar", _l("Workday calendar")),
+    "agreement_to_sign": ("pairing.index", _l("Pairing")),
+    "agreement_signed": ("pairing.index", _l("Pairing")),
+    "agreement_item_due": ("pairing.index", _l("Pairing")),
+    "agreement_item_done": ("pairing.index", _l("Pairing")),
+    "service_item_claimed": ("service_items.index", _l("Service items")),
+    "service_item_completed": ("service_items.mine", _l("My claims")),
+    "service_item_cancelled": ("service_items.mine", _l("My claims")),
+}
+
+
+@dataclass(frozen=True)
+class NoticeLink:
+    """A notice's link: url_for(endpoint, **values), and its words."""
+
+    endpoint: str
+    values: dict[str, object]
+    text: str
+
+
 def notice_endpoint(kind: str) -> str:
     """Where a notice about a booking leads: its own page, or the form it invites to."""
     endpoint = NOTICE_ENDPOINTS.get(kind)
     return endpoint if endpoint is not None and endpoint in current_app.view_functions else "bookings.detail"
+
+
+def notice_link(notification: Notification) -> NoticeLink | None:
+    """The page a notice leads to: its booking's (or the form it invites to), or for a notice about
+    no booking the page where it is acted on; None where there is none to offer."""
+    if notification.booking_id is not None:
+        endpoint = notice_endpoint(notification.kind)
+        return NoticeLink(endpoint, {"booking_id": notification.booking_id}, _("Open the booking"))
+    page = OTHER_NOTICE_PAGES.get(notification.kind)
+    if page is None or page[0] not in current_app.view_functions:
+        return None
+    return NoticeLink(page[0], {}, _("Go to %(page)s", page=page[1]))
 
 
 def notice_sentence(notification: Notification) -> str:

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.bookings import bp
-from app.bookings.booking_words import OTHER_NOTICES, moment, notice_endpoint, notice_sentence
+from app.bookings.booking_words import OTHER_NOTICES, moment, notice_link, notice_sentence
 from app.bookings.console import BADGE_CAP, count_pending_approvals, count_unread, list_notifications, mark_read
 from app.db import transaction, utcnow
 from app.extensions import db
@@ -24,7 +24,8 @@ class NoticeView:
     reason: str
     when: str
     new: bool
-    booking_url: str | None
+    link_url: str | None
+    link_text: str
 
 
 @bp.route("/inbox")
@@ -34,17 +35,20 @@ def inbox() -> Response:
     user = current_user._get_current_object()  # type: ignore[attr-defined]
     page = list_notifications(user, page=page_number(request.args.get("page")), per_page=PER_PAGE)
     default_zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    notices = [
-        NoticeView(
-            sentence=notice_sentence(n),
-            # A notice about no booking says its one value in its sentence already.
-            reason="" if n.kind in OTHER_NOTICES else n.reason,
-            when=moment(n.created_at, n.booking.resource.timezone if n.booking is not None else default_zone),
-            new=n.read_at is None,
-            booking_url=url_for(notice_endpoint(n.kind), booking_id=n.booking_id) if n.booking_id is not None else None,
+    notices = []
+    for n in page.items:
+        link = notice_link(n)
+        notices.append(
+            NoticeView(
+                sentence=notice_sentence(n),
+                # A notice about no booking says its one value in its sentence already.
+                reason="" if n.kind in OTHER_NOTICES else n.reason,
+                when=moment(n.created_at, n.booking.resource.timezone if n.booking is not None else default_zone),
+                new=n.read_at is None,
+                link_url=url_for(link.endpoint, **link.values) if link is not None else None,
+                link_text=link.text if link is not None else "",
+            )
         )
-        for n in page.items
-    ]
     unread = [n.id for n in page.items if n.read_at is None]
     if unread:
         # Marked before the page is drawn, so the menu's count already leaves them out.

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
-from app.bookings.booking_words import booking_when, notice_sentence
+from app.bookings.booking_words import booking_when, notice_link, notice_sentence
 from app.bookings.calendar_file import booking_calendar_file
 from app.domain.bookings import BookingStatus
 from app.i18n import CHINESE, normalise_locale
@@ -78,6 +78,10 @@ def _compose(message: OutboxMessage, user: User, *, sender: str, now: datetime) 
     booking_link = _link("bookings.detail", booking_id=booking.id) if booking is not None else None
     if booking_link:
         lines += ["", _("The booking: %(url)s", url=booking_link)]
+    elif notification is not None and (page := notice_link(notification)) is not None:
+        page_link = _link(page.endpoint, **page.values)
+        if page_link:
+            lines += ["", _("%(link)s: %(url)s", link=page.text, url=page_link)]
     lines += ["", "—", _("Linli sends you this email because of your notification settings.")]
     settings_link = _link("accounts.settings")
     if settings_link:

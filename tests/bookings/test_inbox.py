@@ -113,6 +113,31 @@ def test_other_kinds_read_as_sentences_too(client, auth, town, kind, sentence):
     assert sentence in client.get("/bookings/inbox").get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("kind", "link"),
+    [
+        pytest.param("agreement_to_sign", '<a href="/pairing/">Go to Pairing</a>', id="an agreement to sign"),
+        pytest.param("agreement_item_due", '<a href="/pairing/">Go to Pairing</a>', id="a co-building item due"),
+        pytest.param("service_item_claimed", '<a href="/service-items/">Go to Service items</a>', id="a claim"),
+        pytest.param("service_item_completed", '<a href="/service-items/mine">Go to My claims</a>', id="completed"),
+        pytest.param("service_item_cancelled", '<a href="/service-items/mine">Go to My claims</a>', id="withdrawn"),
+    ],
+)
+def test_a_notice_about_no_booking_links_to_where_it_is_acted_on(client, auth, town, kind, link):
+    notify(town.resident, kind, reason="2026年度共建协议 (测试中学 / 一号社区)")
+    sign_in_as(auth, town.resident)
+    text = client.get("/bookings/inbox").get_data(as_text=True)
+    assert "2026年度共建协议" in text and link in text
+    assert "Open the booking" not in text
+
+
+def test_a_notice_the_inbox_has_no_page_for_has_no_link(client, auth, town):
+    notify(town.resident, "something_new", reason="x")
+    sign_in_as(auth, town.resident)
+    text = client.get("/bookings/inbox").get_data(as_text=True)
+    assert "A notice about one of your bookings." in text and "Go to" not in text
+
+
 def test_anonymous_visitors_are_sent_to_sign_in(client, town):
     response = client.get("/bookings/inbox")
     assert response.status_code == 302 and "/accounts/sign-in" in response.headers["Location"]

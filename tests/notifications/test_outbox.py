@@ -115,6 +115,20 @@ def test_emails_are_written_in_the_recipients_language(town, smtp, app):
     assert str(event["UID"]) == f"booking-{booking.id}@linli.example.cn"  # as on the booking page and in feeds
 
 
+def test_a_notice_about_no_booking_is_emailed_with_the_page_where_it_is_acted_on(town, smtp, app):
+    town.resident.locale = None  # Chinese
+    db.session.commit()
+    app.config["PUBLIC_BASE_URL"] = "https://linli.example.cn"
+    now = utcnow()
+    with transaction(db.session, write_lock=True):
+        notify_once("test:claim", user_id=town.resident.id, kind="service_item_completed", reason="修水管", now=now)
+    deliver(now)
+    [mail] = smtp.received
+    body = mail.message.get_body(("plain",)).get_content()
+    assert "修水管" in body
+    assert "前往我的认领：https://linli.example.cn/service-items/mine" in body
+
+
 def test_a_user_without_an_address_or_who_turned_the_email_off_gets_none(town, smtp):
     town.resident.email = None
     db.session.commit()
