@@ -113,6 +113,8 @@ NOTICE_SENTENCES = {
 # Notices that lead somewhere other than the booking's page: the endpoint (it takes `booking_id`),
 # used when the feature that serves it is installed.
 NOTICE_ENDPOINTS = {"rating_invite": "ratings.rate"}
+# What the link of such a notice says (a notice leading to its booking's page says "Open the booking").
+NOTICE_LINK_WORDS = {"rating_invite": _l("Rate this")}
 # Notices about no booking; `reason` holds their one value.
 OTHER_NOTICES = {
     "calendar_missing": _l(
@@ -164,7 +166,9 @@ def notice_link(notification: Notification) -> NoticeLink | None:
     no booking the page where it is acted on; None where there is none to offer."""
     if notification.booking_id is not None:
         endpoint = notice_endpoint(notification.kind)
-        return NoticeLink(endpoint, {"booking_id": notification.booking_id}, _("Open the booking"))
+        words = NOTICE_LINK_WORDS.get(notification.kind) if endpoint != "bookings.detail" else None
+        text = str(words) if words is not None else _("Open the booking")
+        return NoticeLink(endpoint, {"booking_id": notification.booking_id}, text)
     page = OTHER_NOTICE_PAGES.get(notification.kind)
     if page is None or page[0] not in current_app.view_functions:
         return None

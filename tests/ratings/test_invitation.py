@@ -50,7 +50,7 @@ def test_the_inbox_says_so_and_links_to_the_rating_form(town, client):
     assert client.post_form("/accounts/sign-in", {"login": town.booker.phone, "password": PASSWORD}).status_code == 302
     inbox = client.get("/bookings/inbox").get_data(as_text=True)
     assert "How was 一号球场 on" in inbox and "Rate it: it helps others choose." in inbox
-    assert f'href="/ratings/bookings/{booking.id}"' in inbox
+    assert f'href="/ratings/bookings/{booking.id}">Rate this</a>' in inbox
     form = client.get(f"/ratings/bookings/{booking.id}")
     assert form.status_code == 200 and 'name="cleanliness"' in form.get_data(as_text=True)
 
