@@ -64,3 +64,18 @@ def as_loaded(session: Session | scoped_session[Session], shape: ModelColumns[T]
     make_transient_to_detached(made)
     session.add(made)
     return made
+
+
+def as_loaded_with(
+    session: Session | scoped_session[Session],
+    row: Sequence[Any],
+    shape: ModelColumns[T],
+    related: ModelColumns[Any],
+    relation: str,
+) -> T:
+    """The object of a joined row's first columns (in `shape`), its `relation` set to the object of
+    the rest (in `related`): two objects from one read, as the ORM's joined loading would give."""
+    width = shape.width
+    made = as_loaded(session, shape, row[:width])
+    set_committed_value(made, relation, as_loaded(session, related, row[width:]))
+    return made

@@ -2,8 +2,7 @@
 
 The API authenticates by bearer token alone and never accepts a cookie (API.md), so its calls
 get an empty session that is never sent back: nothing to verify, sign or set on each call, and a
-browser's page cookie cannot sign an API call in (Flask-Login would otherwise load the page's
-user from it for the language).
+browser's page cookie cannot sign an API call in.
 """
 
 from __future__ import annotations

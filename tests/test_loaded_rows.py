@@ -9,8 +9,10 @@ from app.accounts.models import User
 from app.db import reading_connection
 from app.directory.models import Resource
 from app.extensions import db
-from app.loaded_rows import as_loaded, model_columns
+from app.loaded_rows import as_loaded, as_loaded_with, model_columns
+from app.organisations.models import Organisation
 from tests.factories import make_org, make_resource, make_user
+from tests.when import count_statements
 
 USER = model_columns(User)
 
@@ -69,3 +71,25 @@ def test_a_plain_read_under_no_autoflush_leaves_pending_changes_alone(app: Flask
         read = reading_connection(db.session).execute(select(User.name).where(User.id == user.id)).scalar()
     assert read == "张三" and user in db.session.dirty
     db.session.rollback()
+
+
+def test_a_joined_row_gives_the_object_with_its_related_one_and_no_further_read(app: Flask):
+    owner = make_org("T-C", name="一号社区")
+    resource_id = make_resource("T-C-P1", owner).id
+    db.session.commit()
+    db.session.remove()
+    shape, related = model_columns(Resource), model_columns(Organisation)
+    row = (
+        db.session.connection()
+        .execute(
+            select(*shape.columns, *related.columns)
+            .join_from(Resource.__table__, Organisation.__table__, Organisation.id == Resource.owner_id)
+            .where(Resource.id == resource_id)
+        )
+        .one()
+    )
+    made = as_loaded_with(db.session, row, shape, related, "owner")
+    with count_statements() as statements:
+        assert (made.code, made.owner.name) == ("T-C-P1", "一号社区")
+    assert statements == []
+    assert db.session.get(Organisation, made.owner_id) is made.owner and not db.session.dirty

@@ -7,14 +7,13 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import ApiToken, User
 from app.domain.errors import DomainError
 from app.domain.logins import Login, check_password, parse_login
 from app.extensions import db
-from app.loaded_rows import as_loaded, model_columns
+from app.loaded_rows import as_loaded_with, model_columns
 
 # Compared against when no user matches, so a wrong login costs as much time
 # as a wrong password and the two cannot be told apart.
@@ -145,10 +144,8 @@ def get_api_token(raw: str, *, now: datetime) -> ApiToken | None:
     row = session.connection().execute(_TOKEN_WITH_USER, {"digest": _token_digest(raw)}).first()
     if row is None:
         return None
-    width = _TOKEN_COLUMNS.width
-    token = as_loaded(session, _TOKEN_COLUMNS, row[:width])
-    user = as_loaded(session, _USER_COLUMNS, row[width:])
-    set_committed_value(token, "user", user)
+    token = as_loaded_with(session, row, _TOKEN_COLUMNS, _USER_COLUMNS, "user")
+    user = token.user
     if token.revoked_at is not None or token.expires_at <= now or not user.active:
         return None
     return token

@@ -30,7 +30,7 @@ from app.domain.bookings import HOLDING, BookingStatus
 from app.domain.errors import DomainError
 from app.domain.rules import Decision, Request, check_booking
 from app.extensions import db
-from app.loaded_rows import as_loaded, model_columns
+from app.loaded_rows import as_loaded_with, model_columns
 from app.notifications.models import queue_email
 from app.organisations.models import Organisation
 
@@ -106,9 +106,7 @@ def read_resource_to_book(code: str) -> Resource | None:
     row = connection.execute(_READ_AND_LOCK_BY_CODE if locks else _RESOURCE_AND_OWNER_BY_CODE, {"code": code}).first()
     if row is None:
         return None
-    width = _RESOURCE_COLUMNS.width
-    resource = as_loaded(session, _RESOURCE_COLUMNS, row[:width])
-    set_committed_value(resource, "owner", as_loaded(session, _OWNER_COLUMNS, row[width:]))
+    resource = as_loaded_with(session, row, _RESOURCE_COLUMNS, _OWNER_COLUMNS, "owner")
     if locks:
         noted_in_transaction(session, _LOCKED).add(resource.id)
     return resource
