@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import Page
+
+from tests.e2e.menu import open_menu
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -86,19 +87,6 @@ def violations(page: Page) -> list[str]:
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]
     ]
-
-
-def open_menu(page: Page) -> None:
-    """Opens the phone menu, clicking again if a busy machine swallowed the first tap."""
-    switch = page.locator("#nav-locale")
-    for _ in range(3):
-        page.click("button.navbar-toggler")
-        try:
-            switch.wait_for(state="visible", timeout=5_000)
-            return
-        except PlaywrightTimeout:
-            continue
-    expect(switch).to_be_visible()
 
 
 def sign_in_as_admin(page: Page) -> None:
