@@ -67,11 +67,16 @@ def utcnow() -> datetime:
 
 
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
-    """A database server's pooled connections are pinged after a rest; SQLite runs as below."""
+    """A database server's pooled connections are pinged after a rest, and psycopg's cursors
+    describe their columns only when asked (app.pg_cursors); SQLite runs as below."""
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, busy_timeout_ms)
-    else:
-        ping_when_left_idle(engine)
+        return
+    ping_when_left_idle(engine)
+    if engine.dialect.driver == "psycopg":
+        from app.pg_cursors import describe_on_demand  # psycopg is imported only where it is used
+
+        describe_on_demand(engine)
 
 
 def ping_when_left_idle(engine: Engine) -> None:
