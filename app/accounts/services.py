@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.accounts.models import ApiToken, User
 from app.domain.errors import DomainError
 from app.domain.logins import Login, check_password, parse_login
+from app.driver_reads import DriverRead
 from app.extensions import db
 from app.loaded_rows import as_loaded_with, model_columns
 
@@ -129,7 +130,7 @@ def issue_api_token(user: User, *, now: datetime, ttl: timedelta, label: str = "
 # it, and plain: the ORM's loading of two objects cost more than the read (app.loaded_rows).
 _TOKEN_COLUMNS = model_columns(ApiToken)
 _USER_COLUMNS = model_columns(User)
-_TOKEN_WITH_USER = (
+_TOKEN_WITH_USER = DriverRead(
     select(*_TOKEN_COLUMNS.columns, *_USER_COLUMNS.columns)
     .join_from(ApiToken.__table__, User.__table__, User.__table__.c.id == ApiToken.__table__.c.user_id)
     .where(ApiToken.__table__.c.token_hash == bindparam("digest"))
@@ -141,7 +142,7 @@ def get_api_token(raw: str, *, now: datetime) -> ApiToken | None:
     if not raw:
         return None
     session = db.session()
-    row = session.connection().execute(_TOKEN_WITH_USER, {"digest": _token_digest(raw)}).first()
+    row = _TOKEN_WITH_USER.first(session.connection(), {"digest": _token_digest(raw)})
     if row is None:
         return None
     token = as_loaded_with(session, row, _TOKEN_COLUMNS, _USER_COLUMNS, "user")

@@ -21,6 +21,7 @@ from app.db import reading_connection
 from app.directory.models import Resource
 from app.domain.audiences import Audience, Requester
 from app.domain.rules import Held, ResourceRules
+from app.driver_reads import DriverRead
 from app.extensions import db
 from app.organisations.models import Organisation
 
@@ -47,14 +48,14 @@ def _combined(holdings: Select[Any] | CompoundSelect[Any], standing: CompoundSel
     )
 
 
-_STATEMENTS: dict[tuple[int, bool], CompoundSelect[Any]] = {}
+_STATEMENTS: dict[tuple[int, bool], DriverRead] = {}
 
 
-def _statement(holdings: Select[Any] | CompoundSelect[Any], *, acting: bool) -> CompoundSelect[Any]:
+def _statement(holdings: Select[Any] | CompoundSelect[Any], *, acting: bool) -> DriverRead:
     """Built once for each of the few holdings statements (with or without a quota)."""
     key = (id(holdings), acting)
     if key not in _STATEMENTS:
-        _STATEMENTS[key] = _combined(holdings, standing_statement(acting=acting))
+        _STATEMENTS[key] = DriverRead(_combined(holdings, standing_statement(acting=acting)))
     return _STATEMENTS[key]
 
 
@@ -84,7 +85,7 @@ def read_for_decision(
     params = reading.params | {"user_id": user.id}
     if acting_for is not None:
         params["unit_id"] = acting_for.id
-    rows = reading_connection(db.session).execute(_statement(reading.statement, acting=acting), params).all()
+    rows = _statement(reading.statement, acting=acting).all(reading_connection(db.session), params)
     holding_rows: list[tuple[int, datetime, datetime, int]] = []
     standing_rows: list[tuple[int, int, Any, Any]] = []
     for source, part, org_id, flag, role, start, end, quantity in rows:

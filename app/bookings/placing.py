@@ -29,6 +29,7 @@ from app.directory.models import Resource
 from app.domain.bookings import HOLDING, BookingStatus
 from app.domain.errors import DomainError
 from app.domain.rules import Decision, Request, check_booking
+from app.driver_reads import DriverRead
 from app.extensions import db
 from app.loaded_rows import as_loaded_with, model_columns
 from app.notifications.models import queue_email
@@ -85,12 +86,13 @@ _RESOURCE_COLUMNS = model_columns(Resource)
 _OWNER_COLUMNS = model_columns(Organisation)
 _ORGANISATIONS = Organisation.__table__
 # A plain statement: the ORM's loading of two joined objects cost more than reading them.
-_RESOURCE_AND_OWNER_BY_CODE = (
+_RESOURCE_AND_OWNER = (
     select(*_RESOURCE_COLUMNS.columns, *_OWNER_COLUMNS.columns)
     .join_from(_RESOURCES, _ORGANISATIONS, _ORGANISATIONS.c.id == _RESOURCES.c.owner_id)
     .where(_RESOURCES.c.code == bindparam("code"))
 )
-_READ_AND_LOCK_BY_CODE = _RESOURCE_AND_OWNER_BY_CODE.with_for_update(of=_RESOURCES)
+_RESOURCE_AND_OWNER_BY_CODE = DriverRead(_RESOURCE_AND_OWNER)
+_READ_AND_LOCK_BY_CODE = DriverRead(_RESOURCE_AND_OWNER.with_for_update(of=_RESOURCES))
 
 
 def read_resource_to_book(code: str) -> Resource | None:
@@ -103,7 +105,7 @@ def read_resource_to_book(code: str) -> Resource | None:
     session = db.session()
     connection = session.connection()
     locks = connection.dialect.name != "sqlite"
-    row = connection.execute(_READ_AND_LOCK_BY_CODE if locks else _RESOURCE_AND_OWNER_BY_CODE, {"code": code}).first()
+    row = (_READ_AND_LOCK_BY_CODE if locks else _RESOURCE_AND_OWNER_BY_CODE).first(connection, {"code": code})
     if row is None:
         return None
     resource = as_loaded_with(session, row, _RESOURCE_COLUMNS, _OWNER_COLUMNS, "owner")
