@@ -151,7 +151,14 @@ def make_app(engine: str, tmp_path: Path, request: pytest.FixtureRequest, **over
 
 @pytest.fixture(params=ENGINES)
 def engine_name(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql" and not PG_BASE_URL:  # asked for by postgresql_only below
+        pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL)")
     return request.param
+
+
+# For tests of what only PostgreSQL has (its driver's cursors): they run there alone, rather than
+# being skipped on SQLite.
+postgresql_only = pytest.mark.parametrize("engine_name", ["postgresql"], indirect=True)
 
 
 @pytest.fixture

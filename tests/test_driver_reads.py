@@ -15,20 +15,9 @@ from app.driver_reads import DriverRead
 from app.extensions import db
 from app.loaded_rows import model_columns
 from app.organisations.models import Organisation
-from tests.conftest import PG_BASE_URL
+from tests.conftest import postgresql_only
 from tests.factories import make_city, make_resource, make_user
 from tests.when import count_statements
-
-# Where the driver is used at all: elsewhere (SQLite) a DriverRead is SQLAlchemy's own execute.
-on_postgresql_only = pytest.mark.parametrize("engine_name", ["postgresql"], indirect=True)
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_when_asked(request: pytest.FixtureRequest) -> None:
-    callspec = getattr(request.node, "callspec", None)
-    if callspec is not None and callspec.params.get("engine_name") == "postgresql" and not PG_BASE_URL:
-        pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL)")
-
 
 RESOURCE = model_columns(Resource)
 OWNER = model_columns(Organisation)
@@ -72,14 +61,14 @@ def test_the_engines_listeners_see_each_read(app: Flask):
     assert len(reads) == 1 and "users" in reads[0]
 
 
-@on_postgresql_only
+@postgresql_only
 def test_expanding_parameters_are_refused_where_the_driver_is_used(app: Flask):
     read = DriverRead(select(User.id).where(User.id.in_(bindparam("ids", expanding=True))))
     with pytest.raises(ValueError, match="expanding"):
         read.all(db.session.connection(), {"ids": [1, 2]})
 
 
-@on_postgresql_only
+@postgresql_only
 def test_a_driver_error_is_raised_as_sqlalchemys(app: Flask):
     read = DriverRead(select(User.id).where(User.id == bindparam("id")))
     with pytest.raises(exc.DBAPIError) as raised:
@@ -88,7 +77,7 @@ def test_a_driver_error_is_raised_as_sqlalchemys(app: Flask):
     db.session.rollback()
 
 
-@on_postgresql_only
+@postgresql_only
 def test_a_lost_connection_is_invalidated_as_sqlalchemy_would(app: Flask):
     read = DriverRead(select(User.id).where(User.id == bindparam("id")))
     connection = db.session.connection()

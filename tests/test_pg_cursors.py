@@ -13,16 +13,10 @@ from sqlalchemy import select, text
 from app.accounts.models import User
 from app.extensions import db
 from app.pg_cursors import ColumnsOnDemand, DescribedOnDemandCursor
-from tests.conftest import PG_BASE_URL
+from tests.conftest import postgresql_only
 from tests.factories import make_user
 
-
-@pytest.fixture(params=["postgresql"])
-def engine_name(request: pytest.FixtureRequest) -> str:
-    """These are psycopg's cursors: the tests run on PostgreSQL only (SQLite's driver is another)."""
-    if not PG_BASE_URL:
-        pytest.skip("psycopg's cursors need PostgreSQL (set TEST_DATABASE_URL)")
-    return request.param
+pytestmark = postgresql_only  # these are psycopg's cursors (SQLite's driver is another)
 
 
 @pytest.fixture

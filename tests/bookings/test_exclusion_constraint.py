@@ -9,10 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from app.bookings.models import Booking
 from app.db import utcnow
 from app.extensions import db
+from tests.conftest import postgresql_only
 from tests.factories import make_city, make_resource, make_user
 from tests.when import at, next_monday
 
 MONDAY = next_monday()
+# The constraint is PostgreSQL's: SQLite has none, and its write lock is the guard there.
+pytestmark = postgresql_only
 
 
 def raw_booking(resource, user, start, end, *, status="confirmed", sole=True) -> Booking:
@@ -34,9 +37,7 @@ def raw_booking(resource, user, start, end, *, status="confirmed", sole=True) ->
 
 
 @pytest.fixture
-def court(app, engine_name):
-    if engine_name != "postgresql":
-        pytest.skip("the exclusion constraint is PostgreSQL's (SQLite has none; its write lock is the guard)")
+def court(app):
     return make_resource("U-T-C1", make_city()["unit"], capacity=1)
 
 
