@@ -14,8 +14,6 @@ from tests.factories import make_city, make_resource, make_user
 from tests.when import at, next_monday
 
 MONDAY = next_monday()
-# The constraint is PostgreSQL's: SQLite has none, and its write lock is the guard there.
-pytestmark = postgresql_only
 
 
 def raw_booking(resource, user, start, end, *, status="confirmed", sole=True) -> Booking:
@@ -41,6 +39,8 @@ def court(app):
     return make_resource("U-T-C1", make_city()["unit"], capacity=1)
 
 
+# The constraint is PostgreSQL's: SQLite has none, and its write lock is the guard there.
+@postgresql_only
 def test_two_overlapping_holding_bookings_of_a_capacity_1_resource_are_refused(court):
     user = make_user()
     raw_booking(court, user, "09:00", "10:00")
@@ -57,6 +57,7 @@ def test_two_overlapping_holding_bookings_of_a_capacity_1_resource_are_refused(c
         ("09:30", "10:30", "rejected"),
     ],
 )
+@postgresql_only
 def test_adjacent_or_not_holding_bookings_are_allowed(court, start, end, status):
     user = make_user()
     raw_booking(court, user, "09:00", "10:00")
